@@ -1,0 +1,214 @@
+"""The `shopmirror` command: serve, migrate, demo data, first admin, checklists, scoring.
+
+`score` works offline with no database: it imports only the pure scoring core.
+Exit status 2 means the input was invalid; the errors name the path on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+EXIT_INVALID = 2
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SystemExit(_fail(f"{path}: {exc.strerror}")) from None
+    except UnicodeDecodeError:
+        raise SystemExit(_fail(f"{path}: not UTF-8 text")) from None
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_INVALID
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from app.scoring import DocumentError, parse_checklist, parse_visit, score_visit
+
+    try:
+        checklist = parse_checklist(_read(args.checklist))
+    except DocumentError as exc:
+        return _fail("\n".join(f"{args.checklist}: {e}" for e in exc.errors))
+    try:
+        visit = parse_visit(_read(args.visit), checklist)
+    except DocumentError as exc:
+        return _fail("\n".join(f"{args.visit}: {e}" for e in exc.errors))
+    answers = {item_id: answer.value for item_id, answer in visit.answers.items()}
+    print(json.dumps(score_visit(checklist, answers).to_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_import_checklist(args: argparse.Namespace) -> int:
+    from app.db import session_scope
+    from app.scoring import DocumentError
+    from app.services.checklists import import_checklist
+
+    source = _read(args.file)
+    try:
+        with session_scope() as db:
+            version, created = import_checklist(db, source=source)
+            code = version.document["code"]
+            note = "new version" if created else "unchanged, existing version"
+            print(f"{code} version {version.version} ({note})")
+    except DocumentError as exc:
+        return _fail("\n".join(f"{args.file}: {e}" for e in exc.errors))
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from app.migrate import upgrade_head
+
+    upgrade_head()
+    print("Database is at the latest schema.")
+    return 0
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    from app.db import session_scope
+    from app.services.demo import DEMO_LOGINS, load_demo
+
+    with session_scope() as db:
+        loaded = load_demo(db)
+    print("Demo data loaded." if loaded else "Demo data already present; nothing changed.")
+    for login in DEMO_LOGINS:
+        print(f"  {login.role:<9} {login.username:<10} password: {login.password}")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.db import session_scope
+    from app.errors import DomainError
+    from app.services.auth import create_user
+
+    password = args.password or getpass.getpass("Password for the new admin: ")
+    try:
+        with session_scope() as db:
+            create_user(
+                db,
+                username=args.username,
+                name=args.name or args.username,
+                role="admin",
+                password=password,
+            )
+    except DomainError as exc:
+        return _fail(f"{exc.field or 'user'}: {exc.message}")
+    print(f"Admin '{args.username}' created.")
+    return 0
+
+
+def cmd_create_token(args: argparse.Namespace) -> int:
+    from app.db import session_scope
+    from app.errors import DomainError
+    from app.services.agency import agency_named, create_token
+
+    try:
+        with session_scope() as db:
+            agency = agency_named(db, name=args.agency)
+            _token, secret = create_token(db, agency=agency, name=args.name)
+    except DomainError as exc:
+        return _fail(f"{exc.field or 'token'}: {exc.message}")
+    print(f"API token for {args.agency} (shown once; only its hash is stored):")
+    print(secret)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.settings import get_settings
+
+    settings = get_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"ShopMirror is serving on http://{'localhost' if host == '0.0.0.0' else host}:{port}")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from app.errors import DomainError
+    from app.reports.cli import run
+
+    try:
+        return run(args)
+    except DomainError as exc:
+        return _fail(f"{exc.field + ': ' if exc.field else ''}{exc.message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shopmirror", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    score = commands.add_parser("score", help="score one visit offline (no database)")
+    score.add_argument("checklist", metavar="CHECKLIST_FILE")
+    score.add_argument("visit", metavar="VISIT_FILE")
+    score.set_defaults(func=cmd_score)
+
+    imp = commands.add_parser("import-checklist", help="validate and store a checklist")
+    imp.add_argument("file", metavar="FILE")
+    imp.set_defaults(func=cmd_import_checklist)
+
+    commands.add_parser("migrate", help="upgrade the database schema").set_defaults(
+        func=cmd_migrate
+    )
+    commands.add_parser("demo", help="load demo data into an empty database").set_defaults(
+        func=cmd_demo
+    )
+
+    admin = commands.add_parser("create-admin", help="create the first HQ admin account")
+    admin.add_argument("username")
+    admin.add_argument("--name", default="")
+    admin.add_argument("--password", default="", help="prompted for when not given")
+    admin.set_defaults(func=cmd_create_admin)
+
+    token = commands.add_parser("create-token", help="an API token for an outside agency")
+    token.add_argument("agency", metavar="AGENCY", help="agency name (created if new)")
+    token.add_argument("name", metavar="NAME", help="what the token is for")
+    token.set_defaults(func=cmd_create_token)
+
+    serve = commands.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    report = commands.add_parser("report", help="PDF audit report of a branch, or all as a ZIP")
+    report.add_argument("branch", nargs="?", metavar="BRANCH", help="branch code")
+    report.add_argument("wave_ref", nargs="?", metavar="WAVE", help="wave name or id")
+    report.add_argument("--wave", help="wave name or id (with --all)")
+    report.add_argument("--all", action="store_true", help="every branch of the wave, as a ZIP")
+    report.add_argument("--region", help="with --all: only this region's branches (code)")
+    report.add_argument("--lang", default=None, help="en or zh_CN (default: DEFAULT_LANGUAGE)")
+    report.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+    report.add_argument("-o", "--output", help="file to write (.pdf, or .zip with --all)")
+    report.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as exc:  # a settings error should read as one line, not a traceback
+        from app.settings import SettingsError
+
+        if isinstance(exc, SettingsError):
+            return _fail(str(exc))
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

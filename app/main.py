@@ -1,0 +1,178 @@
+"""The ASGI application: routers, static files, and the one place errors become HTTP."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.deps import (
+    LANGUAGE_COOKIE,
+    PRE_CSRF_COOKIE,
+    CsrfFailed,
+    LoginRequired,
+    csrf_protect,
+    resolve_user_for_error_page,
+)
+from app.errors import DomainError
+from app.i18n import _, current_language, pick_language
+from app.reports.jobs import dispatcher, requeue_interrupted
+from app.routers import (
+    account,
+    admin_agencies,
+    admin_checklists,
+    admin_org,
+    admin_users,
+    admin_waves,
+    api,
+    disputes,
+    exports,
+    home,
+    photos,
+    pwa,
+    reports,
+    review,
+    scorecards,
+    visits,
+)
+from app.settings import get_settings
+from app.web import is_htmx, redirect, render
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")  # fetch() from page scripts asks for JSON
+    return request.url.path.startswith("/api/") or "application/json" in accept
+
+
+def _error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    resolve_user_for_error_page(request)
+    if is_htmx(request):  # show the error where the swap would have gone
+        return render(
+            request,
+            "error.html",
+            {"status": status, "message": message},
+            block="content",
+            status_code=status,
+            headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"},
+        )
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map domain errors, login and CSRF failures and HTTP errors to pages or JSON."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _error_page(request, exc.status, exc.message)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Not authenticated"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(request, f"/login?next={target}", status_code=302)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        return _error_page(request, 403, _("This form has expired. Reload the page and try again."))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = _("Page not found.") if exc.status_code == 404 else str(exc.detail)
+        return _error_page(request, exc.status_code, message, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
+        )
+        return _error_page(request, 422, fields)
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Resume report exports a restart interrupted, then freeze start-up objects.
+
+    The freeze moves the ~165k long-lived objects (templates, catalogs, ORM) out of the
+    collector's scans: otherwise every full collection walks them all (~100 ms), and a
+    large scorecard, which allocates many objects, triggers one every few requests.
+    """
+    if requeue_interrupted():
+        dispatcher.kick()
+    if get_settings().gc_freeze:
+        gc.collect()
+        gc.freeze()
+    yield
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    settings.resolved_secret_key()  # fail at start, not at the first login
+    app = FastAPI(title="ShopMirror", dependencies=[Depends(csrf_protect)], lifespan=_lifespan)
+    app.add_middleware(GZipMiddleware, minimum_size=800)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (
+        account,
+        home,
+        visits,
+        photos,
+        pwa,
+        admin_checklists,
+        admin_org,
+        admin_users,
+        admin_waves,
+        admin_agencies,
+        review,
+        api,
+        scorecards,
+        disputes,
+        exports,
+        reports,
+    ):
+        app.include_router(module.router)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def language_and_headers(request: Request, call_next) -> Response:
+        # The language is fixed here, in the request's own context, so that handlers and
+        # sync dependencies (run in worker threads with a copy of it) all see it.
+        language = pick_language(
+            user_language=None,
+            cookie=request.cookies.get(LANGUAGE_COOKIE),
+            header=request.headers.get("accept-language"),
+        )
+        current_language.set(language)
+        request.state.language = language
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if getattr(request.state, "set_pre_csrf", False):
+            response.set_cookie(
+                PRE_CSRF_COOKIE,
+                request.state.csrf_token,
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies,
+            )
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,63 @@
+"""Shared column types and the metadata naming convention.
+
+The naming convention gives every constraint a stable name so Alembic
+migrations can alter and drop them on SQLite (batch mode) and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC: the only clock the models use."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores UTC; always returns aware datetimes (SQLite keeps no zone of its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def timestamp(*, nullable: bool = False, index: bool = False, default: bool = False) -> Any:
+    """A UTC timestamp column; `default=True` stamps it on insert."""
+    return Field(
+        default_factory=utcnow if default else None,
+        sa_type=UTCDateTime(),
+        nullable=nullable,
+        index=index,
+    )
+
+
+def json_column(*, nullable: bool = True) -> Any:
+    """A JSON column (JSONB on PostgreSQL)."""
+    json_type = sa.JSON().with_variant(JSONB(), "postgresql")
+    return Field(default=None, sa_type=json_type, nullable=nullable)

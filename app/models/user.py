@@ -1,0 +1,61 @@
+"""Accounts, their roles, manager regions, sessions and login attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.models.base import timestamp
+
+
+class Role(StrEnum):
+    admin = "admin"
+    manager = "manager"
+    reviewer = "reviewer"
+    shopper = "shopper"
+
+
+class User(SQLModel, table=True):
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('admin','manager','reviewer','shopper')", name="role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    name: str = Field(max_length=200)
+    email: str = Field(default="", max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str = Field(max_length=200)
+    language: str = Field(default="", max_length=10)  # "" = follow the browser
+    home_region_id: int | None = Field(default=None, foreign_key="region.id")
+    active: bool = True
+    created_at: datetime = timestamp(default=True)
+
+
+class ManagerRegion(SQLModel, table=True):
+    """The regions a manager is responsible for (a manager may hold several)."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    region_id: int = Field(foreign_key="region.id", primary_key=True, ondelete="CASCADE")
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side login session; the cookie holds only the random token's id."""
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie token
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = timestamp(default=True)
+    expires_at: datetime = timestamp()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins, kept to throttle guessing per username and per address."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = timestamp(default=True, index=True)

@@ -1,0 +1,27 @@
+"""Waves: audit periods, each shopping a set of branches with one checklist version."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.models.base import timestamp
+
+
+class Wave(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    starts_on: date
+    ends_on: date
+    checklist_version_id: int = Field(foreign_key="checklistversion.id", index=True)
+    visits_per_branch: int = 1
+    scenario: str = Field(default="", max_length=2000)
+    created_at: datetime = timestamp(default=True)
+
+
+class WaveBranch(SQLModel, table=True):
+    """The branches (own and competitor) a wave shops."""
+
+    wave_id: int = Field(foreign_key="wave.id", primary_key=True, ondelete="CASCADE")
+    branch_id: int = Field(foreign_key="branch.id", primary_key=True)

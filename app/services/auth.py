@@ -1,0 +1,118 @@
+"""Logging in and out, sessions, throttling, and creating users."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, delete, func, select
+
+from app.errors import Invalid, TooManyAttempts
+from app.i18n import _
+from app.models import LoginAttempt, ManagerRegion, Role, User, UserSession, utcnow
+from app.security import hash_password, needs_rehash, new_token, token_digest, verify_password
+from app.settings import get_settings
+
+ADDRESS_FACTOR = 4  # one address may fail this many times more often than one username
+
+
+def _recent_failures(db: Session, *, username: str, address: str) -> tuple[int, int]:
+    since = utcnow() - timedelta(seconds=get_settings().login_lockout_seconds)
+    by_user = db.exec(
+        select(func.count()).where(LoginAttempt.username == username, LoginAttempt.at >= since)
+    ).one()
+    by_address = db.exec(
+        select(func.count()).where(LoginAttempt.address == address, LoginAttempt.at >= since)
+    ).one()
+    return by_user, by_address
+
+
+def authenticate(db: Session, *, username: str, password: str, address: str) -> User:
+    """Return the user for good credentials; refuse while too many recent failures."""
+    username = username.strip().lower()
+    limit = get_settings().login_max_failures
+    by_user, by_address = _recent_failures(db, username=username, address=address)
+    if by_user >= limit or by_address >= limit * ADDRESS_FACTOR:
+        raise TooManyAttempts(_("Too many failed attempts. Wait a few minutes and try again."))
+    user = db.exec(select(User).where(User.username == username)).first()
+    if not verify_password(user.password_hash if user else None, password) or not (
+        user and user.active
+    ):
+        db.add(LoginAttempt(username=username, address=address))
+        db.commit()  # the failure must be counted even though we answer with an error
+        raise Invalid(_("Wrong username or password."), field="password")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    db.exec(delete(LoginAttempt).where(LoginAttempt.username == username))
+    return user
+
+
+def start_session(db: Session, *, user: User) -> str:
+    """Create a server-side session and return the cookie token (only its digest is stored)."""
+    token = new_token()
+    days = get_settings().session_days
+    db.add(
+        UserSession(
+            id=token_digest(token),
+            user_id=user.id,
+            csrf_token=new_token(),
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    return token
+
+
+def session_for_token(db: Session, token: str | None) -> tuple[UserSession, User] | None:
+    """The live session and active user behind a cookie token, if any."""
+    if not token:
+        return None
+    row = db.exec(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == token_digest(token), User.active)
+    ).first()
+    if row is None or row[0].expires_at <= utcnow():
+        return None
+    return row[0], row[1]
+
+
+def end_session(db: Session, *, token: str | None) -> None:
+    if token:
+        db.exec(delete(UserSession).where(UserSession.id == token_digest(token)))
+
+
+def create_user(
+    db: Session,
+    *,
+    username: str,
+    name: str,
+    role: str,
+    password: str,
+    language: str = "",
+    email: str = "",
+    region_ids: list[int] | None = None,
+    home_region_id: int | None = None,
+) -> User:
+    """Create an account; managers get their regions in the same step."""
+    username = username.strip().lower()
+    if not username:
+        raise Invalid(_("Username is required."), field="username")
+    if role not in Role.__members__:
+        raise Invalid(_("Unknown role."), field="role")
+    if len(password) < 8:
+        raise Invalid(_("Password must be at least 8 characters."), field="password")
+    if db.exec(select(User).where(User.username == username)).first():
+        raise Invalid(_("That username is taken."), field="username")
+    user = User(
+        username=username,
+        name=name.strip() or username,
+        role=role,
+        password_hash=hash_password(password),
+        language=language,
+        email=email,
+        home_region_id=home_region_id,
+    )
+    db.add(user)
+    db.flush()
+    for region_id in region_ids or []:
+        db.add(ManagerRegion(user_id=user.id, region_id=region_id))
+    return user

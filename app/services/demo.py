@@ -1,0 +1,482 @@
+"""Demo data: a believable programme to explore every screen on first run.
+
+Three regions, twelve branches (two of them competitors), one user per role,
+the bilingual retail checklist, three past waves of approved visits with varied
+answers (some branches slipping, one critical failure), and the current wave's
+assignments, including the demo shopper's. Loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PIL import Image, ImageDraw
+from sqlmodel import Session, select
+
+from app.models import (
+    Answer,
+    AuditEvent,
+    Branch,
+    Region,
+    User,
+    Visit,
+    VisitStatus,
+    Wave,
+    WaveBranch,
+)
+from app.scoring import Checklist as ChecklistDoc
+from app.scoring import photo_requirements, visible_items
+from app.services import auth
+from app.services.checklists import document_of, import_checklist
+from app.services.photos import add_photo
+from app.services.scoring import record_score, rescore
+
+DEMO_CHECKLIST = Path(__file__).resolve().parent.parent / "demo" / "retail-visit.yaml"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    name: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("admin", "demo-admin-2026", "admin", "Lin Hua (HQ)"),
+    DemoLogin("manager", "demo-manager-2026", "manager", "Zhou Min"),
+    DemoLogin("reviewer", "demo-reviewer-2026", "reviewer", "Chen Jie"),
+    DemoLogin("shopper", "demo-shopper-2026", "shopper", "Wang Lei"),
+)
+EXTRA_SHOPPERS = (("shopper2", "Li Na"), ("shopper3", "Zhang Wei"))
+EXTRA_MANAGER = ("manager.south", "Huang Tao")
+
+REGIONS = (
+    ("EAST", "华东 East China"),
+    ("NORTH", "华北 North China"),
+    ("SOUTH", "华南 South China"),
+)
+# code, name, address, region, lat, lon, competitor, quality, drift per wave
+BRANCHES = (
+    (
+        "SH-001",
+        "南京东路店 Nanjing Rd East",
+        "上海市黄浦区南京东路 300 号",
+        "EAST",
+        31.2362,
+        121.4801,
+        False,
+        0.92,
+        0.0,
+    ),
+    (
+        "SH-002",
+        "徐家汇店 Xujiahui",
+        "上海市徐汇区虹桥路 1 号港汇广场 B1",
+        "EAST",
+        31.1949,
+        121.4372,
+        False,
+        0.80,
+        0.03,
+    ),
+    (
+        "HZ-001",
+        "西湖银泰店 Hangzhou Yintai",
+        "杭州市上城区延安路 98 号",
+        "EAST",
+        30.2530,
+        120.1640,
+        False,
+        0.74,
+        -0.09,
+    ),
+    (
+        "SH-C01",
+        "竞品 · 南京西路 Rival West Nanjing Rd",
+        "上海市静安区南京西路 1266 号",
+        "EAST",
+        31.2293,
+        121.4547,
+        True,
+        0.83,
+        0.0,
+    ),
+    (
+        "BJ-001",
+        "王府井店 Wangfujing",
+        "北京市东城区王府井大街 255 号",
+        "NORTH",
+        39.9139,
+        116.4103,
+        False,
+        0.88,
+        0.01,
+    ),
+    (
+        "BJ-002",
+        "三里屯店 Sanlitun",
+        "北京市朝阳区三里屯路 19 号",
+        "NORTH",
+        39.9337,
+        116.4551,
+        False,
+        0.70,
+        0.04,
+    ),
+    (
+        "TJ-001",
+        "滨江道店 Tianjin Binjiang",
+        "天津市和平区滨江道 208 号",
+        "NORTH",
+        39.1217,
+        117.1990,
+        False,
+        0.62,
+        -0.02,
+    ),
+    (
+        "GZ-001",
+        "天河城店 Tianhe City",
+        "广州市天河区天河路 208 号",
+        "SOUTH",
+        23.1322,
+        113.3262,
+        False,
+        0.86,
+        0.0,
+    ),
+    (
+        "SZ-001",
+        "华强北店 Huaqiangbei",
+        "深圳市福田区华强北路 1002 号",
+        "SOUTH",
+        22.5452,
+        114.0843,
+        False,
+        0.77,
+        -0.06,
+    ),
+    (
+        "SZ-002",
+        "海岸城店 Coastal City",
+        "深圳市南山区文心五路 33 号",
+        "SOUTH",
+        22.5175,
+        113.9357,
+        False,
+        0.90,
+        0.02,
+    ),
+    (
+        "GZ-002",
+        "北京路店 Beijing Rd",
+        "广州市越秀区北京路 168 号",
+        "SOUTH",
+        23.1255,
+        113.2680,
+        False,
+        0.68,
+        0.05,
+    ),
+    (
+        "GZ-C01",
+        "竞品 · 正佳 Rival Grandview",
+        "广州市天河区天河路 228 号",
+        "SOUTH",
+        23.1320,
+        113.3270,
+        True,
+        0.79,
+        0.0,
+    ),
+)
+PAST_WAVES = (
+    ("2026 Q1", date(2026, 1, 5), date(2026, 3, 27)),
+    ("2026 Q2", date(2026, 4, 6), date(2026, 6, 26)),
+    ("2026 Q3", date(2026, 7, 6), date(2026, 9, 25)),
+)
+CURRENT_WAVE = ("2026 Q4", date(2026, 10, 12), date(2026, 12, 18))
+NARRATIVES = (
+    "店员在门口微笑问好，主动询问需求，介绍了两款三千元以内的手机并对比了续航和拍照。",
+    "A staff member greeted me within seconds, asked what I needed and compared two phones "
+    "under 3000 RMB, explaining battery life and camera differences clearly and patiently.",
+    "进店后等了一会儿才有人接待，店员对优惠活动不太熟悉，需要查看手机确认，但态度友好。",
+    "The assistant was friendly but unsure about the trade-in promotion and had to check with a "
+    "colleague. Checkout was quick and the receipt matched the posted price.",
+)
+
+
+def is_loaded(db: Session) -> bool:
+    return db.exec(select(User).where(User.username == "admin")).first() is not None
+
+
+def load_demo(db: Session, *, today: date | None = None) -> bool:
+    """Load the demo programme into an empty database; returns False when already there."""
+    if is_loaded(db):
+        return False
+    rng = random.Random(20261122)
+    today = today or datetime.now(UTC).date()
+    version, _created = import_checklist(db, source=DEMO_CHECKLIST.read_text(encoding="utf-8"))
+    document = document_of(version)
+    regions = {code: Region(code=code, name=name) for code, name in REGIONS}
+    db.add_all(regions.values())
+    db.flush()
+    branches: list[tuple[Branch, float, float]] = []
+    for code, name, address, region, lat, lon, competitor, quality, drift in BRANCHES:
+        branch = Branch(
+            code=code,
+            name=name,
+            address=address,
+            region_id=regions[region].id,
+            latitude=lat,
+            longitude=lon,
+            competitor=competitor,
+        )
+        db.add(branch)
+        branches.append((branch, quality, drift))
+    db.flush()
+    users = _users(db, regions)
+    shoppers = [u for u in users.values() if u.role == "shopper"]
+    for index, (name, start, end) in enumerate(PAST_WAVES):
+        wave = _wave(db, name, start, end, version.id, [b for b, _q, _d in branches])
+        for branch, quality, drift in branches:
+            level = min(0.99, max(0.3, quality + drift * (index - 1)))
+            for n in range(2):
+                visit = _visit(
+                    db, wave, branch, shoppers[(index + n) % len(shoppers)], rng, start, end
+                )
+                _answer(db, visit, document, level, rng)
+                _photos(db, visit, document, branch, rng)
+                if branch.code == "TJ-001" and index == 2 and n == 0:
+                    _fail_critical(db, visit, document)
+                _submit_and_approve(db, visit, users["reviewer"], rng)
+    _current_wave(db, version.id, document, branches, users, shoppers, rng, today)
+    return True
+
+
+def _users(db: Session, regions: dict[str, Region]) -> dict[str, User]:
+    users: dict[str, User] = {}
+    for login in DEMO_LOGINS:
+        region_ids = [regions["EAST"].id, regions["NORTH"].id] if login.role == "manager" else []
+        users[login.username] = auth.create_user(
+            db,
+            username=login.username,
+            name=login.name,
+            role=login.role,
+            password=login.password,
+            region_ids=region_ids,
+            home_region_id=regions["EAST"].id if login.role == "shopper" else None,
+        )
+    for username, name in EXTRA_SHOPPERS:
+        users[username] = auth.create_user(
+            db,
+            username=username,
+            name=name,
+            role="shopper",
+            password=f"{username}-2026",
+        )
+    username, name = EXTRA_MANAGER
+    users[username] = auth.create_user(
+        db,
+        username=username,
+        name=name,
+        role="manager",
+        password=f"{username}-2026",
+        region_ids=[regions["SOUTH"].id],
+    )
+    return users
+
+
+def _wave(db: Session, name: str, start: date, end: date, version_id: int, branches) -> Wave:
+    wave = Wave(
+        name=name,
+        starts_on=start,
+        ends_on=end,
+        checklist_version_id=version_id,
+        visits_per_branch=2,
+        scenario="Ask for a phone under 3000 RMB, then complain about the wait.",
+    )
+    db.add(wave)
+    db.flush()
+    db.add_all(WaveBranch(wave_id=wave.id, branch_id=b.id) for b in branches)
+    return wave
+
+
+def _local(day: date, hour: int, minute: int, branch: Branch) -> datetime:
+    return datetime.combine(day, time(hour, minute), ZoneInfo(branch.timezone)).astimezone(UTC)
+
+
+def _visit(db, wave, branch, shopper, rng, start: date, end: date) -> Visit:
+    day = start + timedelta(days=rng.randrange((end - start).days))
+    time_in = _local(day, rng.randrange(10, 19), rng.randrange(60), branch)
+    visit = Visit(
+        branch_id=branch.id,
+        shopper_id=shopper.id,
+        wave_id=wave.id,
+        checklist_version_id=wave.checklist_version_id,
+        status=VisitStatus.in_progress,
+        scenario=wave.scenario,
+        due_from=_local(start, 9, 0, branch),
+        due_until=_local(end, 21, 0, branch),
+        time_in=time_in,
+        time_out=time_in + timedelta(minutes=rng.randrange(22, 48)),
+    )
+    db.add(visit)
+    db.flush()
+    return visit
+
+
+def _value_for(item, level: float, rng: random.Random) -> Any:
+    """A plausible answer for one item at a branch's service level (0..1)."""
+    # Basics and knock-outs fail far less often than the rest, as in real programmes.
+    miss = 1 - level
+    if item.critical:
+        miss *= 0.04
+    elif item.kano == "must":
+        miss *= 0.3
+    good = rng.random() >= miss
+    if item.na and rng.random() < 0.08:
+        return "na"
+    if item.kind == "check":
+        return "yes" if good else "no"
+    if item.kind == "rating":
+        top = item.scale
+        return max(1, min(top, round(1 + (top - 1) * level + rng.uniform(-1.2, 1.0))))
+    if item.kind == "choice":
+        ranked = sorted(item.options, key=lambda o: -o.score)
+        return ranked[0].id if good else rng.choice(ranked[1:] or ranked).id
+    if item.kind == "measure":
+        spread = abs((item.limit if item.limit is not None else item.target * 2) - item.target)
+        offset = rng.uniform(0.1, 1.3) * spread * (1 - level) * 2.2 - spread * 0.4
+        lower = item.better == "lower"
+        value = item.target + offset if lower else item.target - offset
+        return max(0, round(value))
+    if item.kind == "text":
+        return rng.choice(NARRATIVES)
+    return None
+
+
+def _answer(db: Session, visit: Visit, document: ChecklistDoc, level: float, rng) -> None:
+    values: dict[str, Any] = {}
+    for section in document.sections:
+        for item in section.items:
+            if item.kind == "photo":
+                continue
+            if item.id not in visible_items(document, values) and item.when is not None:
+                continue
+            value = _value_for(item, level, rng)
+            if value is None or (not item.required and rng.random() < 0.15):
+                continue
+            values[item.id] = value
+    for item_id, value in values.items():
+        na = value == "na"
+        db.add(Answer(visit_id=visit.id, item_id=item_id, value=None if na else value, na=na))
+    db.flush()
+
+
+def _photos(db: Session, visit: Visit, document: ChecklistDoc, branch: Branch, rng) -> None:
+    """Evidence photos for the required photo items, stored as uploads are (EXIF time kept)."""
+    answers = {
+        a.item_id: ("na" if a.na else a.value)
+        for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))
+    }
+    shopper = db.get(User, visit.shopper_id)
+    for number, item_id in enumerate(photo_requirements(document, answers)):
+        taken = visit.time_in + timedelta(minutes=3 + 7 * number)
+        data = _demo_jpeg(branch.code, item_id, taken.astimezone(ZoneInfo(branch.timezone)), rng)
+        add_photo(
+            db,
+            user=shopper,
+            visit=visit,
+            item_id=item_id,
+            data=data,
+            client_id=f"demo-{visit.id}-{item_id}",
+        )
+
+
+def _demo_jpeg(label: str, item_id: str, taken: datetime, rng: random.Random) -> bytes:
+    """A small synthetic photo (sign, shelves, floor) with its capture time in EXIF."""
+    hue = rng.randrange(40, 200)
+    image = Image.new("RGB", (960, 720), (hue // 2 + 90, 200 - hue // 3, 170))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 520, 960, 720), fill=(196, 186, 170))
+    draw.rectangle((80, 60, 880, 170), fill=(15, 76, 92))
+    draw.text((110, 95), f"{label}  {item_id}", fill=(255, 255, 255), font_size=44)
+    for shelf in range(3):
+        top = 230 + shelf * 95
+        draw.rectangle((120, top, 840, top + 16), fill=(90, 70, 50))
+        for slot in range(9):
+            left = 135 + slot * 78
+            colour = (rng.randrange(30, 230), rng.randrange(30, 230), rng.randrange(30, 230))
+            draw.rectangle((left, top - 60, left + 50, top - 2), fill=colour)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=82, exif=exif)
+    return out.getvalue()
+
+
+def _fail_critical(db: Session, visit: Visit, document: ChecklistDoc) -> None:
+    """One visit breaks a critical standard, so the early warning has something to show."""
+    critical = next(i for s in document.sections for i in s.items if i.critical)
+    answer = db.exec(
+        select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == critical.id)
+    ).first() or Answer(visit_id=visit.id, item_id=critical.id)
+    answer.value, answer.na = ("no" if critical.kind == "check" else 0), False
+    answer.comment = "店员拒绝受理投诉 / The complaint was refused."
+    db.add(answer)
+    db.flush()
+
+
+def _submit_and_approve(db: Session, visit: Visit, reviewer: User, rng) -> None:
+    visit.status = VisitStatus.approved
+    visit.submitted_at = visit.time_out
+    visit.approved_at = visit.time_out + timedelta(hours=rng.randrange(3, 40))
+    db.add(visit)
+    record_score(db, visit=visit)
+    db.add(
+        AuditEvent(visit_id=visit.id, user_id=reviewer.id, action="approved", at=visit.approved_at)
+    )
+
+
+def _current_wave(db, version_id, document, branches, users, shoppers, rng, today: date) -> None:
+    """The running wave: some visits done, the rest assigned, three of them to the demo shopper."""
+    name, start, end = CURRENT_WAVE
+    wave = _wave(db, name, start, end, version_id, [b for b, _q, _d in branches])
+    demo_shopper = users["shopper"]
+    done_by = max(start + timedelta(days=1), min(end, today - timedelta(days=1)))
+    for index, (branch, quality, drift) in enumerate(branches):
+        for n in range(2):
+            shopper = shoppers[1 + (index + n) % (len(shoppers) - 1)]
+            visit = _visit(db, wave, branch, shopper, rng, start, done_by)
+            if n == 0 and index % 3 != 2:
+                _answer(db, visit, document, min(0.99, quality + drift * 2), rng)
+                _photos(db, visit, document, branch, rng)
+                _submit_and_approve(db, visit, users["reviewer"], rng)
+            elif n == 0:
+                _answer(db, visit, document, quality, rng)
+                if index != 2:  # one submission lacks its photos, for the reviewer to return
+                    _photos(db, visit, document, branch, rng)
+                visit.status = VisitStatus.submitted
+                visit.submitted_at = visit.time_out
+                rescore(db, visit=visit)
+            else:
+                visit.status, visit.time_in, visit.time_out = VisitStatus.assigned, None, None
+                if branch.region_id == demo_shopper.home_region_id and not branch.competitor:
+                    visit.shopper_id = demo_shopper.id
+                    _demo_window(visit, branch, today, index)
+            db.add(visit)
+
+
+def _demo_window(visit: Visit, branch: Branch, today: date, index: int) -> None:
+    """Due windows around today, so the shopper's home shows 'due now' and 'upcoming'."""
+    offset = 0 if index % 2 == 0 else 6
+    visit.due_from = _local(today + timedelta(days=offset - 1), 9, 0, branch)
+    visit.due_until = _local(today + timedelta(days=offset + 5), 21, 0, branch)

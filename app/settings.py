@@ -1,0 +1,106 @@
+"""Runtime configuration, read once from the environment (and `.env`).
+
+Every setting has a safe default for a developer's machine; a bad value stops
+the app at start with a message naming the variable rather than failing later.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("en", "zh_CN")
+
+
+class SettingsError(RuntimeError):
+    """A configuration value is unusable; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """ShopMirror settings; environment variables have the same names in upper case."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    host: str = "0.0.0.0"
+    port: int = Field(default=8000, ge=1, le=65535)
+    media_dir: Path | None = None
+    secret_key: str = ""
+    default_language: str = "en"
+    base_url: str = "http://localhost:8000"
+    max_photo_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    session_days: int = Field(default=14, ge=1)
+    dispute_window_days: int = Field(default=7, ge=0)
+    company_name: str = "ShopMirror"
+    gc_freeze: bool = True  # move start-up objects out of the collector's way (see app.main)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.replace("-", "_")
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'shopmirror.db'}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.var_dir / "media"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def resolved_secret_key(self) -> str:
+        """The given key, or one generated on first run and kept in var/ (never a constant)."""
+        if self.secret_key:
+            if len(self.secret_key) < 32:
+                raise SettingsError("SECRET_KEY: must be at least 32 characters")
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Load settings once; turn pydantic's report into one clear line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()]
+        raise SettingsError("Invalid configuration:\n" + "\n".join(lines)) from None

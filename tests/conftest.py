@@ -1,0 +1,186 @@
+"""Test harness: a database built by the migrations, each test rolled back.
+
+`DATABASE_URL` picks the backend: unset means a fresh SQLite file; a PostgreSQL
+URL means a fresh database is created on that server for this run and dropped
+afterwards. Tests that need committed data across processes (the browser tests)
+get their own database from `fresh_database_url`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlmodel import Session
+
+BASE_URL = os.environ.get("DATABASE_URL", "")
+os.environ["GC_FREEZE"] = "false"  # the app's start-up freeze is for long-lived servers
+_created_databases: list[str] = []
+
+
+def _admin_engine():
+    url = make_url(BASE_URL)
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def fresh_database_url(tmp_dir: Path) -> str:
+    """A new, empty database of the configured kind (dropped at the end of the run)."""
+    if not BASE_URL.startswith("postgresql"):
+        return f"sqlite:///{tmp_dir / f'test-{uuid.uuid4().hex[:8]}.db'}"
+    name = f"shopmirror_test_{uuid.uuid4().hex[:10]}"
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    _created_databases.append(name)
+    return make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_created_databases() -> None:
+    if not _created_databases:
+        return
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        for name in _created_databases:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_var_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="session")
+def database_url(test_var_dir) -> Iterator[str]:
+    url = fresh_database_url(test_var_dir)
+    os.environ["DATABASE_URL"] = url
+    os.environ["VAR_DIR"] = str(test_var_dir)
+    from app.db import get_engine
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield url
+    get_engine().dispose()
+    _drop_created_databases()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    from app.db import get_engine
+    from app.migrate import upgrade_head
+
+    engine = get_engine()
+    with engine.connect() as conn:
+        upgrade_head(conn)
+        conn.commit()
+    return engine
+
+
+@pytest.fixture
+def db(engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(db):
+    from app.deps import get_auth_db, get_db
+    from app.main import create_app
+
+    application = create_app()
+
+    def test_db():
+        try:
+            yield db
+            db.commit()
+        except Exception:
+            db.rollback()
+            raise
+
+    def test_auth_db():
+        return lambda: nullcontext(db)
+
+    application.dependency_overrides[get_db] = test_db
+    application.dependency_overrides[get_auth_db] = test_auth_db
+    return application
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(client, path: str = "/") -> str:
+    """The CSRF token a page hands out (as a browser would read it from the form)."""
+    page = client.get(path, follow_redirects=True)
+    match = CSRF_RE.search(page.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str):
+    token = csrf_of(client, "/login")
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def world(db):
+    """Two regions with branches and one user per role (passwords: '<username>-pass')."""
+    from app.models import Branch, Region
+    from app.services.auth import create_user
+
+    east = Region(code="E", name="East")
+    south = Region(code="S", name="South")
+    db.add_all([east, south])
+    db.flush()
+    branches = {
+        "E1": Branch(code="E1", name="East One", region_id=east.id),
+        "E2": Branch(code="E2", name="East Two", region_id=east.id),
+        "S1": Branch(code="S1", name="South One", region_id=south.id),
+    }
+    db.add_all(branches.values())
+    db.flush()
+    users = {}
+    for username, role, regions in (
+        ("admin", "admin", []),
+        ("manager", "manager", [east.id]),
+        ("reviewer", "reviewer", []),
+        ("shopper", "shopper", []),
+        ("shopper2", "shopper", []),
+    ):
+        users[username] = create_user(
+            db,
+            username=username,
+            name=username.title(),
+            role=role,
+            password=f"{username}-pass",
+            region_ids=regions,
+        )
+    db.flush()
+    return {"regions": {"E": east, "S": south}, "branches": branches, "users": users}

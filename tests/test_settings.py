@@ -1,0 +1,60 @@
+"""Settings: clear errors for bad values, and a secret that is never a constant."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.settings import Settings, SettingsError, get_settings
+
+
+def _settings(monkeypatch, **env) -> Settings:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    try:
+        return get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PORT", "seventy", "PORT"),
+        ("PORT", "70000", "PORT"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: Value error, must be a sqlite"),
+        ("DEFAULT_LANGUAGE", "fr", "DEFAULT_LANGUAGE: Value error, must be one of en, zh_CN"),
+        ("BASE_URL", "example.com", "BASE_URL: Value error, must start with http"),
+    ],
+)
+def test_a_bad_setting_is_named_at_start(monkeypatch, variable, value, message):
+    with pytest.raises(SettingsError) as error:
+        _settings(monkeypatch, **{variable: value})
+    assert message in str(error.value)
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    settings = _settings(monkeypatch, VAR_DIR=str(tmp_path), SECRET_KEY="")
+    first = settings.resolved_secret_key()
+    assert len(first) >= 40
+    assert (tmp_path / "secret_key").read_text() == first
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+    again = Settings(var_dir=tmp_path, secret_key="").resolved_secret_key()
+    assert again == first
+    assert Settings(var_dir=tmp_path / "other", secret_key="").resolved_secret_key() != first
+
+
+def test_a_short_secret_key_is_refused(tmp_path):
+    with pytest.raises(SettingsError, match="SECRET_KEY: must be at least 32"):
+        Settings(var_dir=tmp_path, secret_key="short").resolved_secret_key()
+
+
+def test_default_database_is_sqlite_under_var(tmp_path):
+    settings = Settings(var_dir=tmp_path, database_url="")
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'shopmirror.db'}"
+    assert settings.resolved_media_dir == tmp_path / "media"
+
+
+def test_cookies_are_secure_behind_https(tmp_path):
+    assert Settings(var_dir=tmp_path, base_url="https://audit.example.com").secure_cookies
+    assert not Settings(var_dir=tmp_path, base_url="http://localhost:8000").secure_cookies
