@@ -1,0 +1,71 @@
+"""ShopMirror's pure scoring core: checklist and visit formats, the engine, aggregation.
+
+No web framework, database or file access here: documents come in as text or dicts,
+results go out as plain data. The rules are in /work/shared/scoring.md and formats.md.
+"""
+
+from .aggregate import (
+    BranchAggregate,
+    EarlyWarning,
+    RegionAggregate,
+    VisitRecord,
+    aggregate_branch,
+    aggregate_region,
+    early_warnings,
+    trend,
+    weakest_section,
+    zone_of,
+)
+from .checklist import DIMENSIONS, KANO, KINDS, Checklist, Item, Option, Section, When
+from .engine import ItemScore, ScoreResult, score_visit
+from .errors import DocumentError
+from .export import checklist_to_dict, content_hash, dump_checklist, parse_checklist
+from .plan import photo_requirements, short_texts, visible_items
+from .text import text_for
+from .visit import (
+    AnswerDoc,
+    VisitDocument,
+    parse_visit,
+    score_documents,
+    validate_answer,
+    validate_answers,
+)
+
+__all__ = [
+    "DIMENSIONS",
+    "KANO",
+    "KINDS",
+    "AnswerDoc",
+    "BranchAggregate",
+    "Checklist",
+    "DocumentError",
+    "EarlyWarning",
+    "Item",
+    "ItemScore",
+    "Option",
+    "RegionAggregate",
+    "ScoreResult",
+    "Section",
+    "VisitDocument",
+    "VisitRecord",
+    "When",
+    "aggregate_branch",
+    "aggregate_region",
+    "checklist_to_dict",
+    "content_hash",
+    "dump_checklist",
+    "early_warnings",
+    "parse_checklist",
+    "parse_visit",
+    "photo_requirements",
+    "score_documents",
+    "score_visit",
+    "short_texts",
+    "text_for",
+    "trend",
+    "validate_answer",
+    "validate_answers",
+    "visible_items",
+    "weakest_section",
+    "zone_of",
+]

@@ -1,0 +1,188 @@
+"""A checklist compiled into flat tuples for fast scoring, cached per instance.
+
+Scoring runs for every visit in every scorecard, so the engine walks a precomputed
+plan instead of the pydantic models. Plans are cached by object identity (a weak
+reference drops the entry with the checklist), which is safe because checklists are
+immutable.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .checklist import Checklist, Item, Section
+from .export import content_hash
+
+NA = -1.0  # fraction marker: answered N/A
+BAD = -2.0  # fraction marker: a value the item cannot take
+TABLE, LOWER, HIGHER, TEXT = 0, 1, 2, 3
+MUST, PERFORMANCE, DELIGHT, UNSCORED = 0, 1, 2, 3
+_CLASS = {"must": MUST, "performance": PERFORMANCE, "delight": DELIGHT}
+
+# (item id, kind code, table or na-allowed, target, limit, points, class,
+#  section index, dimension index, critical, required, when (controller, values) or None)
+Step = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything the engine needs, precomputed from one checklist."""
+
+    items: dict[str, Item]
+    section_of: dict[str, Section]
+    steps: tuple[Step, ...]
+    whens: tuple[tuple[str, str | None, frozenset[Any]], ...]
+    section_ids: tuple[str, ...]
+    weights: tuple[float, ...]
+    dimensions: tuple[str, ...]
+    adequate: float
+    desired: float
+    critical_cap: float
+    digest: str
+
+
+def _table(item: Item) -> dict[Any, float]:
+    if item.kind == "check":
+        table: dict[Any, float] = {"yes": 1.0, "no": 0.0}
+    elif item.kind == "rating":
+        scale = item.scale or 5
+        table = {v: (v - 1) / (scale - 1) for v in range(1, scale + 1)}
+    else:
+        table = {o.id: float(o.score) for o in item.options or ()}
+    if item.na:
+        table["na"] = NA
+    return table
+
+
+def _compile(checklist: Checklist) -> Plan:
+    items: dict[str, Item] = {}
+    section_of: dict[str, Section] = {}
+    steps: list[Step] = []
+    whens: list[tuple[str, str | None, frozenset[Any]]] = []
+    dims: list[str] = []
+    for s_index, section in enumerate(checklist.sections):
+        for item in section.items:
+            items[item.id] = item
+            section_of[item.id] = section
+            when = (item.when.item, frozenset(item.when.in_)) if item.when else None
+            whens.append((item.id, *(when or (None, frozenset()))))
+            if item.kind == "photo":
+                continue
+            cls = _CLASS[item.kano] if item.scored and item.kano else UNSCORED
+            if cls in (MUST, PERFORMANCE) and item.dimension not in dims:
+                dims.append(item.dimension or "interaction")
+            d_index = dims.index(item.dimension) if cls in (MUST, PERFORMANCE) else -1
+            if item.kind == "measure":
+                kind = LOWER if item.better == "lower" else HIGHER
+                table: Any = item.na
+            elif item.kind == "text":
+                kind, table = TEXT, None
+            else:
+                kind, table = TABLE, _table(item)
+            steps.append(
+                (
+                    item.id,
+                    kind,
+                    table,
+                    item.target,
+                    item.limit,
+                    float(item.points or 0),
+                    cls,
+                    s_index,
+                    d_index,
+                    bool(item.critical),
+                    item.required,
+                    when,
+                )
+            )
+    return Plan(
+        items=items,
+        section_of=section_of,
+        steps=tuple(steps),
+        whens=tuple(whens),
+        section_ids=tuple(s.id for s in checklist.sections),
+        weights=tuple(float(s.weight) for s in checklist.sections),
+        dimensions=tuple(dims),
+        adequate=float(checklist.adequate),
+        desired=float(checklist.desired),
+        critical_cap=float(checklist.critical_cap),
+        digest=content_hash(checklist),
+    )
+
+
+_CACHE: dict[int, tuple[weakref.ref[Checklist], Plan]] = {}
+
+
+def plan_for(checklist: Checklist) -> Plan:
+    """The compiled plan of this checklist instance (compiled once, then cached)."""
+    key = id(checklist)
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0]() is checklist:
+        return entry[1]
+    plan = _compile(checklist)
+    ref = weakref.ref(checklist, lambda _ref, key=key: _drop(key, _ref))
+    _CACHE[key] = (ref, plan)
+    return plan
+
+
+def _drop(key: int, ref: weakref.ref[Checklist]) -> None:
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0] is ref:
+        del _CACHE[key]
+
+
+def visible_items(checklist: Checklist, answers: Mapping[str, Any]) -> set[str]:
+    """Ids of the items shown under the ``when`` rules for these answers.
+
+    An item with a ``when`` is shown only if its controlling item is shown and answered
+    with one of the listed values; the form and the engine both rely on this.
+    """
+    shown: set[str] = set()
+    for item_id, controller, values in plan_for(checklist).whens:
+        if controller is None or (controller in shown and _is_in(answers.get(controller), values)):
+            shown.add(item_id)
+    return shown
+
+
+def _is_in(value: Any, values: frozenset[Any]) -> bool:
+    try:
+        return value is not None and not isinstance(value, bool) and value in values
+    except TypeError:  # unhashable garbage is simply not a listed value
+        return False
+
+
+def short_texts(checklist: Checklist, answers: Mapping[str, Any]) -> list[str]:
+    """Shown text items answered with fewer than ``min_chars`` characters.
+
+    The engine does not treat these as missing; the app blocks submission on them.
+    """
+    shown = visible_items(checklist, answers)
+    out = []
+    for item in checklist.all_items():
+        value = answers.get(item.id)
+        if item.kind != "text" or not item.min_chars or item.id not in shown:
+            continue
+        if isinstance(value, str) and value != "na" and len(value.strip()) < item.min_chars:
+            out.append(item.id)
+    return out
+
+
+def photo_requirements(checklist: Checklist, answers: Mapping[str, Any]) -> dict[str, int]:
+    """Minimum number of photos per shown item, for the app's submission check.
+
+    A required ``photo`` item needs ``min_photos``; an item with ``photo: required``
+    evidence needs one photo once answered (and not N/A).
+    """
+    shown = visible_items(checklist, answers)
+    out: dict[str, int] = {}
+    for item in checklist.all_items():
+        if item.id not in shown:
+            continue
+        if item.kind == "photo" and item.required:
+            out[item.id] = item.min_photos or 1
+        elif item.photo == "required" and answers.get(item.id) not in (None, "na"):
+            out[item.id] = 1
+    return out

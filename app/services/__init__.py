@@ -1,0 +1,1 @@
+"""Business rules, called by routers, the CLI and the report renderer."""

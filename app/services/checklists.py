@@ -1,0 +1,59 @@
+"""Storing checklist documents as immutable, numbered versions."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.models import Checklist, ChecklistVersion, User
+from app.scoring import Checklist as ChecklistDoc
+from app.scoring import checklist_to_dict, content_hash, parse_checklist, text_for
+
+_parsed: dict[tuple[int, str], ChecklistDoc] = {}
+
+
+def import_checklist(
+    db: Session, *, source: str | bytes | dict, user: User | None = None
+) -> tuple[ChecklistVersion, bool]:
+    """Validate and store; a new version only when the content changed -> (version, created)."""
+    document = parse_checklist(source)  # raises DocumentError naming each bad path
+    digest = content_hash(document)
+    checklist = db.exec(select(Checklist).where(Checklist.code == document.code)).first()
+    if checklist is None:
+        checklist = Checklist(code=document.code, latest_version=0)
+        db.add(checklist)
+        db.flush()
+    else:
+        latest = latest_version(db, checklist)
+        if latest is not None and latest.content_hash == digest:
+            return latest, False
+    checklist.latest_version += 1
+    version = ChecklistVersion(
+        checklist_id=checklist.id,
+        version=checklist.latest_version,
+        name=text_for(document.name, "en")[:300],
+        content_hash=digest,
+        document=checklist_to_dict(document),
+        created_by_id=user.id if user else None,
+    )
+    db.add(checklist)
+    db.add(version)
+    db.flush()
+    return version, True
+
+
+def latest_version(db: Session, checklist: Checklist) -> ChecklistVersion | None:
+    return db.exec(
+        select(ChecklistVersion)
+        .where(ChecklistVersion.checklist_id == checklist.id)
+        .order_by(ChecklistVersion.version.desc())
+    ).first()
+
+
+def document_of(version: ChecklistVersion) -> ChecklistDoc:
+    """The parsed document of a stored version, cached: versions never change once stored."""
+    key = (version.id, version.content_hash)
+    if key not in _parsed:
+        if len(_parsed) > 256:
+            _parsed.clear()
+        _parsed[key] = parse_checklist(version.document)
+    return _parsed[key]

@@ -1,0 +1,116 @@
+"""Scoring stored visits: the bridge from database rows to the pure engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.models import (
+    Answer,
+    BranchWaveScore,
+    ChecklistVersion,
+    Visit,
+    VisitScore,
+    VisitStatus,
+    Wave,
+    utcnow,
+)
+from app.scoring import ScoreResult, VisitRecord, aggregate_branch, score_visit
+from app.services.checklists import document_of
+
+
+def engine_value(answer: Answer) -> Any:
+    """An answer row as the engine expects it: 'na' for N/A, else the stored value."""
+    return "na" if answer.na else answer.value
+
+
+def answers_of(db: Session, visit_id: int) -> dict[str, Any]:
+    rows = db.exec(select(Answer).where(Answer.visit_id == visit_id))
+    return {row.item_id: engine_value(row) for row in rows}
+
+
+def compute(db: Session, *, visit: Visit) -> ScoreResult:
+    """Score the visit's current answers without storing anything."""
+    version = db.get(ChecklistVersion, visit.checklist_version_id)
+    return score_visit(document_of(version), answers_of(db, visit.id))
+
+
+def rescore(db: Session, *, visit: Visit) -> ScoreResult:
+    """Score and store the result (on submission, correction, approval)."""
+    result = compute(db, visit=visit)
+    stored = db.get(VisitScore, visit.id) or VisitScore(visit_id=visit.id, result={})
+    stored.result = result.to_dict()
+    stored.score = result.score
+    stored.raw_score = result.raw_score
+    stored.band = result.band
+    stored.critical_failure = result.critical_failure
+    stored.delight = result.delight
+    stored.scored_at = utcnow()
+    db.add(stored)
+    return result
+
+
+def visit_record(visit: Visit, stored: VisitScore) -> VisitRecord:
+    """A stored score as the aggregation core's plain record."""
+    result = stored.result
+    return VisitRecord(
+        branch=visit.branch_id,
+        wave=visit.wave_id,
+        score=stored.score,
+        band=stored.band,
+        critical_failure=stored.critical_failure,
+        delight=stored.delight,
+        sections=result.get("sections", {}),
+        dimensions=result.get("dimensions", {}),
+        must_failures=result.get("must_failures", []),
+    )
+
+
+def refresh_branch_wave(db: Session, *, branch_id: int, wave_id: int) -> BranchWaveScore:
+    """Recompute one branch's stored aggregate for a wave from its approved, scored visits."""
+    wave = db.get(Wave, wave_id)
+    version = db.get(ChecklistVersion, wave.checklist_version_id)
+    order = [section.id for section in document_of(version).sections]
+    rows = db.exec(
+        select(Visit, VisitScore)
+        .join(VisitScore, VisitScore.visit_id == Visit.id)
+        .where(
+            Visit.branch_id == branch_id,
+            Visit.wave_id == wave_id,
+            Visit.status == VisitStatus.approved,
+        )
+    ).all()
+    aggregate = aggregate_branch([visit_record(v, s) for v, s in rows], order)
+    stored = db.get(BranchWaveScore, (wave_id, branch_id)) or BranchWaveScore(
+        wave_id=wave_id,
+        branch_id=branch_id,
+        sections={},
+        dimensions={},
+        bands={},
+        must_failure_counts={},
+    )
+    stored.visits = aggregate.visits
+    stored.score = aggregate.score
+    stored.delight = aggregate.delight
+    stored.sections = aggregate.sections
+    stored.dimensions = aggregate.dimensions
+    stored.bands = aggregate.bands
+    stored.critical_failures = aggregate.critical_failures
+    stored.must_failure_counts = aggregate.must_failure_counts
+    stored.weakest_section = aggregate.weakest_section
+    stored.updated_at = utcnow()
+    db.add(stored)
+    return stored
+
+
+def record_score(db: Session, *, visit: Visit) -> ScoreResult:
+    """Rescore a visit and, when it counts (approved, in a wave), refresh its branch aggregate.
+
+    Call this after any change that can move a score: submission, approval, a correction.
+    """
+    result = rescore(db, visit=visit)
+    if visit.wave_id is not None:
+        db.flush()
+        refresh_branch_wave(db, branch_id=visit.branch_id, wave_id=visit.wave_id)
+    return result
