@@ -1,0 +1,1 @@
+"""HTTP routes: parse, authorize, call a service, render."""

@@ -1,0 +1,170 @@
+"""Browser tests: a real uvicorn server on a fresh demo database, driven by Debian's chromium.
+
+Screenshots go to tests/output/ (not committed); look at them after a run.
+Under CI=true a missing chromium is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import fresh_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "tests" / "output"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+PASSWORDS = {
+    "admin": "demo-admin-2026",
+    "manager": "demo-manager-2026",
+    "reviewer": "demo-reviewer-2026",
+    "shopper": "demo-shopper-2026",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """A uvicorn subprocess on its own database; can be stopped and started again."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port = env, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.env["VAR_DIR"] + "/server.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("the test server did not start; see " + self.env["VAR_DIR"])
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def demo_server(var_dir: Path) -> LiveServer:
+    """A uvicorn server (not started yet) on a fresh database loaded with the demo."""
+    env = {
+        **os.environ,
+        "VAR_DIR": str(var_dir),
+        "DATABASE_URL": fresh_database_url(var_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    for command in (["migrate"], ["demo"]):
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return LiveServer(env, _free_port())
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    server = demo_server(tmp_path_factory.mktemp("live"))
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = "chromium is not installed (make test installs it: .ci/system-packages.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _page(browser, viewport, **options):
+    context = browser.new_context(viewport=viewport, **options)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return context, page
+
+
+@pytest.fixture
+def phone(browser):
+    """A page at a phone's size (360x740), touch enabled."""
+    context, page = _page(browser, PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context, page = _page(browser, DESKTOP)
+    yield page
+    context.close()
+
+
+def log_in(page, server: LiveServer, username: str, password: str | None = None) -> None:
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or PASSWORDS[username])
+    page.click("form[action='/login'] button")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot under tests/output/ for a person to look at."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
