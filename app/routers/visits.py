@@ -1,0 +1,176 @@
+"""The shopper's visit: the page, starting, autosaving answers, submitting.
+
+`visit.js` sends one request per answer and reads JSON back (it asks with
+`Accept: application/json`); without JavaScript each moment of truth is a plain
+form that saves and comes back to the same place.
+
+Changes are committed before the response leaves: FastAPI ends `yield` dependencies
+(where `get_db` commits) only after the response is sent, and a phone that was told
+"saved" drops its copy of the change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from app.deps import SessionDep, ShopperUser
+from app.errors import Invalid
+from app.i18n import _, content_language
+from app.models import Answer, Visit
+from app.services import access, submission, visit_page, visits
+from app.web import flash, redirect, render
+
+router = APIRouter(prefix="/visits")
+OptionalForm = Annotated[str | None, Form()]
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def answer_json(answer: Answer) -> dict:
+    moment = answer.client_time
+    return {
+        "item_id": answer.item_id,
+        "value": "na" if answer.na else answer.value,
+        "comment": answer.comment,
+        "client_id": answer.client_id,
+        "client_time": int(moment.timestamp() * 1000) if moment else 0,
+    }
+
+
+def _float(raw: str | None, field: str) -> float | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise Invalid(_("This location is not valid."), field=field) from None
+
+
+def _lang(request: Request) -> str:
+    return content_language(request.state.language)
+
+
+def _page(request: Request, db: SessionDep, visit, problems=None, status_code: int = 200):
+    page = visit_page.build(db, visit=visit, lang=_lang(request), problems=problems)
+    return render(request, "visit/visit.html", {"page": page}, status_code=status_code)
+
+
+@router.get("/{visit_id:int}")
+def show(request: Request, db: SessionDep, user: ShopperUser, visit_id: int) -> Response:
+    return _page(request, db, access.get_visit(db, user, visit_id))
+
+
+@router.post("/{visit_id:int}/start")
+def start(
+    request: Request,
+    db: SessionDep,
+    user: ShopperUser,
+    visit_id: int,
+    latitude: OptionalForm = None,
+    longitude: OptionalForm = None,
+    client_time: OptionalForm = None,
+) -> Response:
+    visit = access.get_visit(db, user, visit_id)
+    visit = visits.start(
+        db,
+        user=user,
+        visit=visit,
+        at=visits.parse_time(client_time, field="client_time"),
+        latitude=_float(latitude, "latitude"),
+        longitude=_float(longitude, "longitude"),
+    )
+    db.commit()
+    if wants_json(request):
+        return JSONResponse({"status": visit.status, "time_in": visit.time_in.isoformat()})
+    return redirect(request, f"/visits/{visit.id}")
+
+
+@router.post("/{visit_id:int}/answers")
+def save_answer(
+    db: SessionDep,
+    user: ShopperUser,
+    visit_id: int,
+    item_id: Annotated[str, Form()],
+    client_id: Annotated[str, Form()],
+    value: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+    client_time: OptionalForm = None,
+    timer_started_at: OptionalForm = None,
+) -> Response:
+    """One autosaved answer; the same client id again (a retried sync) is harmless."""
+    visit = access.get_visit(db, user, visit_id)
+    saved = visits.save_answer(
+        db,
+        user=user,
+        visit=visit,
+        item_id=item_id,
+        value=value,
+        comment=comment,
+        client_id=client_id,
+        client_time=visits.parse_time(client_time, field="client_time"),
+        timer_started_at=visits.parse_time(timer_started_at, field="timer_started_at"),
+    )
+    db.commit()
+    return JSONResponse({"state": saved.state, "answer": answer_json(saved.answer)})
+
+
+@router.post("/{visit_id:int}/sections/{section_id}")
+async def save_section(
+    request: Request, db: SessionDep, user: ShopperUser, visit_id: int, section_id: str
+) -> Response:
+    """The no-JavaScript path: every item of one moment of truth in one form."""
+    form = await request.form()
+    values = {k[2:]: str(v) for k, v in form.items() if k.startswith("v.")} | {
+        k[3:]: "na" for k, v in form.items() if k.startswith("na.") and v
+    }
+    comments = {k[2:]: str(v) for k, v in form.items() if k.startswith("c.")}
+    lang = _lang(request)
+
+    def save() -> tuple[Visit, list[str]]:
+        # One worker-thread hop for all database work: on SQLite the first statement
+        # takes the write lock, which must be released in the same hop.
+        visit = access.get_visit(db, user, visit_id)
+        errors = visits.save_form(
+            db,
+            user=user,
+            visit=visit,
+            section_id=section_id,
+            values=values,
+            comments=comments,
+            lang=lang,
+        )
+        db.commit()
+        return visit, errors
+
+    visit, errors = await run_in_threadpool(save)
+    response = redirect(request, f"/visits/{visit.id}#s-{section_id}")
+    if errors:
+        return flash(response, " ".join(errors), "error")
+    return flash(response, _("Saved."), "success")
+
+
+@router.post("/{visit_id:int}/submit")
+def submit(
+    request: Request,
+    db: SessionDep,
+    user: ShopperUser,
+    visit_id: int,
+    time_out: OptionalForm = None,
+) -> Response:
+    visit = access.get_visit(db, user, visit_id)
+    try:
+        submission.submit(
+            db, user=user, visit=visit, time_out=visits.parse_time(time_out, field="time_out")
+        )
+        db.commit()
+    except submission.Incomplete as exc:
+        return _page(request, db, visit, problems=exc.problems, status_code=422)
+    return flash(
+        redirect(request, f"/visits/{visit.id}"), _("Visit submitted. Thank you!"), "success"
+    )

@@ -1,0 +1,146 @@
+/* ShopMirror service worker (served as /sw.js so it controls the whole site).
+   Keeps what a shopper needs for the visits due now, so an open visit can be opened and
+   filled with no signal. Pages: network first (fresh answers when online), the cached copy
+   when offline. Static files: cached, refreshed in the background. Photos: cached (they
+   never change). Answers and photos are queued by the page (IndexedDB), not here. */
+"use strict";
+var VERSION = "sm-v2";
+var STATIC = VERSION + "-static";
+var PAGES = "sm-pages";      // kept across versions: the shopper's cached visits
+var PHOTOS = "sm-photos";
+var SHELL = [
+  "/static/app.css", "/static/visit.js", "/static/vendor/htmx-2.0.11.min.js",
+  "/manifest.webmanifest", "/static/icons/icon-192.png", "/offline"
+];
+var PAGE_TIMEOUT = 4000;
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(STATIC).then(function (cache) {
+    return Promise.all(SHELL.map(function (url) {
+      return fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (r.ok) return cache.put(url, r);
+      }).catch(function () { /* filled in later */ });
+    }));
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) {
+      return k.indexOf("-static") > 0 && k !== STATIC;
+    }).map(function (k) { return caches.delete(k); }));
+  }).then(function () { return self.clients.claim(); }).then(precache));
+});
+
+/* The pages and photos of the visits due now, listed by the server for this shopper. */
+function precache() {
+  return fetch("/visits/offline.json", { credentials: "same-origin", cache: "no-store" })
+    .then(function (r) { return r.ok ? r.json() : { pages: [], photos: [] }; })
+    .then(function (list) {
+      return Promise.all([
+        caches.open(PAGES).then(function (cache) {
+          return Promise.all(list.pages.map(function (url) {
+            return fetch(url, { credentials: "same-origin" }).then(function (r) {
+              if (r.ok && !r.redirected) return cache.put(url, r);
+            }).catch(function () { /* offline: keep the older copy */ });
+          }));
+        }),
+        caches.open(PHOTOS).then(function (cache) {
+          return Promise.all(list.photos.map(function (url) {
+            return cache.match(url).then(function (hit) {
+              if (hit) return null;
+              return fetch(url, { credentials: "same-origin" }).then(function (r) {
+                if (r.ok) return cache.put(url, r);
+              }).catch(function () { /* later */ });
+            });
+          }));
+        })
+      ]);
+    }).catch(function () { /* offline or logged out: nothing to refresh */ });
+}
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (data.type === "precache") {
+    event.waitUntil(precache().then(function () {
+      if (event.source) event.source.postMessage({ type: "precached" });
+    }));
+  } else if (data.type === "refresh") {
+    event.waitUntil(caches.open(PAGES).then(function (cache) {
+      return Promise.all((data.urls || []).map(function (url) {
+        return fetch(url, { credentials: "same-origin" }).then(function (r) {
+          if (r.ok && !r.redirected) return cache.put(url, r);
+        }).catch(function () { /* offline again: the page keeps its own copy of the answers */ });
+      }));
+    }));
+  } else if (data.type === "logout") {
+    event.waitUntil(Promise.all([caches.delete(PAGES), caches.delete(PHOTOS)]));
+  }
+});
+
+function isPage(url) { return url.pathname === "/" || /^\/visits\/\d+$/.test(url.pathname) || url.pathname === "/offline"; }
+function isPhoto(url) { return /^\/visits\/\d+\/photos\/\d+(\/thumb)?$/.test(url.pathname); }
+
+function timeout(ms) {
+  return new Promise(function (resolve, reject) { setTimeout(function () { reject(new Error("timeout")); }, ms); });
+}
+
+function pageFirstFromNetwork(request) {
+  var url = new URL(request.url);
+  var key = url.pathname;
+  var network = fetch(request).then(function (r) {
+    if (r.ok && !r.redirected && r.type === "basic") {
+      var copy = r.clone();
+      caches.open(PAGES).then(function (cache) { cache.put(key, copy); });
+    }
+    return r;
+  });
+  return Promise.race([network, timeout(PAGE_TIMEOUT)]).catch(function () {
+    return caches.match(key, { cacheName: PAGES }).then(function (hit) {
+      if (hit) return hit;
+      return network.catch(function () {
+        return caches.match("/offline", { cacheName: STATIC }).then(function (off) {
+          return off || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } });
+        });
+      });
+    });
+  });
+}
+
+function staticFromCache(request) {
+  return caches.open(STATIC).then(function (cache) {
+    return cache.match(request, { ignoreSearch: true }).then(function (hit) {
+      var refresh = fetch(request).then(function (r) {
+        if (r.ok) cache.put(request, r.clone());
+        return r;
+      });
+      if (hit) { refresh.catch(function () { /* offline */ }); return hit; }
+      return refresh;
+    });
+  });
+}
+
+function photoFromCache(request) {
+  return caches.open(PHOTOS).then(function (cache) {
+    return cache.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (r) {
+        if (r.ok) cache.put(request, r.clone());
+        return r;
+      });
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && isPage(url)) {
+    event.respondWith(pageFirstFromNetwork(request));
+  } else if (url.pathname.indexOf("/static/") === 0 || url.pathname === "/manifest.webmanifest") {
+    event.respondWith(staticFromCache(request));
+  } else if (isPhoto(url)) {
+    event.respondWith(photoFromCache(request));
+  }
+});

@@ -1,0 +1,105 @@
+"""Photo uploads on a visit: stored outside the web root, once per client id, deletable."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from app.errors import Conflict, Invalid, NotFound
+from app.models import VisitStatus
+from app.services import photos
+from tests.visit.conftest import make_visit
+from tests.visit.helpers import jpeg
+
+
+def add(db, world, visit, item_id="storefront", data=None, cid="p1"):
+    return photos.add_photo(
+        db,
+        user=world["users"]["shopper"],
+        visit=visit,
+        item_id=item_id,
+        data=data or jpeg((900, 600), gps=True),
+        client_id=cid,
+    )
+
+
+def test_a_photo_is_stored_with_a_thumbnail_under_the_media_dir(db, world, visit, media_dir):
+    photo, created = add(db, world, visit)
+    assert created
+    stored = media_dir / photo.path
+    assert stored.is_file() and (media_dir / photo.thumb_path).is_file()
+    assert photo.path.startswith(f"visits/{visit.id}/")
+    assert (photo.width, photo.height, photo.size) == (900, 600, stored.stat().st_size)
+    assert Image.open(stored).getexif().get_ifd(0x8825) == {}
+    assert len(photo.sha256) == 64
+    assert visit.status == VisitStatus.in_progress  # a first photo starts the visit
+
+
+def test_the_same_client_id_twice_stores_one_photo(db, world, visit, media_dir):
+    first, _ = add(db, world, visit, cid="same")
+    again, created = add(db, world, visit, cid="same")
+    assert not created and again.id == first.id
+    assert len(photos.photos_by_item(db, visit.id)["storefront"]) == 1
+    assert len(list((media_dir / f"visits/{visit.id}").iterdir())) == 2
+
+
+def test_several_photos_per_item_up_to_a_limit(db, world, visit, monkeypatch):
+    monkeypatch.setattr(photos, "MAX_PER_ITEM", 3)
+    for n in range(3):
+        add(db, world, visit, item_id="smile", cid=f"p{n}")
+    with pytest.raises(Invalid, match="most photos"):
+        add(db, world, visit, item_id="smile", cid="p9")
+
+
+def test_items_without_photos_and_unknown_items_take_none(db, world, visit):
+    with pytest.raises(Invalid, match="does not take photos"):
+        add(db, world, visit, item_id="tidy")
+    with pytest.raises(Invalid, match="no longer on the checklist"):
+        add(db, world, visit, item_id="gone")
+
+
+def test_a_bad_file_is_refused_and_nothing_is_stored(db, world, visit, media_dir):
+    with pytest.raises(Invalid, match="not a photo"):
+        add(db, world, visit, data=b"plain text pretending to be a .jpg")
+    assert photos.photos_by_item(db, visit.id) == {}
+    assert not (media_dir / f"visits/{visit.id}").exists()
+
+
+def test_the_size_limit_comes_from_the_settings(db, world, visit, monkeypatch):
+    from app.settings import get_settings
+
+    data = jpeg((800, 600))
+    monkeypatch.setattr(get_settings(), "max_photo_bytes", len(data) - 1)
+    with pytest.raises(Invalid, match="larger than"):
+        add(db, world, visit, data=data)
+
+
+def test_delete_removes_the_row_and_both_files(db, world, visit, media_dir):
+    photo, _ = add(db, world, visit)
+    paths = [media_dir / photo.path, media_dir / photo.thumb_path]
+    photos.delete_photo(db, user=world["users"]["shopper"], visit=visit, photo_id=photo.id)
+    assert photos.photos_by_item(db, visit.id) == {}
+    assert not any(p.exists() for p in paths)
+    with pytest.raises(NotFound):
+        photos.delete_photo(db, user=world["users"]["shopper"], visit=visit, photo_id=photo.id)
+
+
+def test_a_photo_of_another_visit_is_not_found(db, world, version, visit):
+    other = make_visit(db, world, version, shopper="shopper2")
+    photo, _ = add(db, world, other)
+    with pytest.raises(NotFound):
+        photos.get_photo(db, visit=visit, photo_id=photo.id)
+
+
+def test_uploads_to_a_submitted_visit_are_refused(db, world, visit):
+    visit.status = VisitStatus.submitted
+    with pytest.raises(Conflict):
+        add(db, world, visit)
+
+
+def test_the_stored_thumbnail_is_small(db, world, visit, media_dir):
+    photo, _ = add(db, world, visit, data=jpeg((3000, 2000)))
+    thumb = Image.open(io.BytesIO((media_dir / photo.thumb_path).read_bytes()))
+    assert max(thumb.size) == 320
