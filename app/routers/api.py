@@ -1,0 +1,217 @@
+"""The agency import API (JSON, bearer tokens): deliver visits, read back their scores.
+
+Documented at /docs. Errors are JSON: `{"detail": "...", "errors": ["answers.offer: ..."]}`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from app.deps import SessionDep
+from app.errors import Invalid, NotFound
+from app.models import Agency, Visit, VisitScore
+from app.scoring import DocumentError
+from app.services import agency as agencies
+from app.services.agency_import import deliver_many, deliver_visit
+from app.services.agency_zip import is_zip, read_bundle
+
+router = APIRouter(prefix="/api/v1", tags=["Agency visits"])
+bearer = HTTPBearer(auto_error=False, description="An agency API token (`smk_…`) from HQ.")
+MAX_BULK_BYTES = 256 * 1024 * 1024
+
+EXAMPLE = {
+    "format": 1,
+    "external_id": "ACME-2026-000123",
+    "checklist": "retail-visit",
+    "checklist_version": 1,
+    "branch": "SH-001",
+    "visited_at": "2026-11-20T10:15:00+08:00",
+    "time_out": "2026-11-20T10:41:00+08:00",
+    "answers": {
+        "greet-time": {"value": 42},
+        "greeting-words": {"value": "yes", "comment": "Big smile at the door"},
+        "store-tidy": {"value": 4},
+    },
+}
+
+
+def current_agency(
+    db: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Agency:
+    agency = agencies.authenticate(db, secret=credentials.credentials if credentials else None)
+    if agency is None:
+        raise HTTPException(
+            401, "Missing, unknown or revoked API token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return agency
+
+
+AgencyDep = Annotated[Agency, Depends(current_agency)]
+
+
+class Receipt(BaseModel):
+    """What the system made of a delivered visit."""
+
+    id: int
+    external_id: str | None
+    status: str
+    created: bool
+    wave_id: int | None
+    score: dict[str, Any]
+
+
+class ScoreReport(BaseModel):
+    id: int
+    external_id: str | None
+    status: str
+    approved_at: datetime | None
+    score: dict[str, Any] | None
+
+
+class BulkLine(BaseModel):
+    index: int
+    external_id: str | None
+    status: str
+    visit_id: int | None
+    errors: list[str]
+
+
+class BulkReport(BaseModel):
+    created: int
+    existing: int
+    invalid: int
+    results: list[BulkLine]
+
+
+def _invalid(errors: list[str]) -> JSONResponse:
+    return JSONResponse({"detail": "; ".join(errors), "errors": errors}, status_code=422)
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body, read here so the handlers can run in the thread pool."""
+    size = request.headers.get("content-length", "0")
+    if size.isdigit() and int(size) > MAX_BULK_BYTES:
+        raise Invalid("body: larger than 256 MB; split the delivery")
+    return await request.body()
+
+
+BodyDep = Annotated[bytes, Depends(raw_body)]
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DocumentError([f"body: not valid JSON ({exc})"]) from None
+
+
+@router.post(
+    "/visits",
+    response_model=Receipt,
+    status_code=201,
+    responses={
+        200: {"model": Receipt, "description": "Already delivered (same external_id)"},
+        422: {"description": "Invalid document; `errors` names each path"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "title": "Visit document"},
+                    "example": EXAMPLE,
+                }
+            },
+        }
+    },
+)
+def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
+    """Deliver one finished visit (the visit document of formats.md plus `external_id`).
+
+    The branch is found by `branch` code, the checklist by `checklist` and
+    `checklist_version` (latest when left out). The visit is validated and scored
+    and waits for HQ's review. Sending the same `external_id` again returns the
+    first delivery with status 200 and changes nothing.
+    """
+    try:
+        done = deliver_visit(db, agency=agency, document=_json(body))
+    except DocumentError as exc:
+        return _invalid(exc.errors)
+    receipt = Receipt(
+        id=done.visit.id,
+        external_id=done.visit.external_id,
+        status=done.visit.status,
+        created=done.created,
+        wave_id=done.visit.wave_id,
+        score=done.score,
+    )
+    return JSONResponse(receipt.model_dump(), status_code=201 if done.created else 200)
+
+
+@router.get("/visits/{visit_id}/score", response_model=ScoreReport)
+def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport:
+    """The current score of a visit this agency delivered (it may change in review)."""
+    visit = db.get(Visit, visit_id)
+    if visit is None or visit.agency_id != agency.id:
+        raise NotFound("Not found")
+    stored = db.get(VisitScore, visit.id)
+    return ScoreReport(
+        id=visit.id,
+        external_id=visit.external_id,
+        status=visit.status,
+        approved_at=visit.approved_at,
+        score=stored.result if stored else None,
+    )
+
+
+@router.post(
+    "/visits/bulk",
+    response_model=BulkReport,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A JSON array of visit documents, or a ZIP: `visits.json` plus "
+            "photos at `photos/<external_id>/<item_id>/<file>`.",
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"type": "object"}},
+                    "example": [EXAMPLE],
+                },
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+def post_bulk(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
+    """Deliver many visits at once; each is handled on its own and reported by index.
+
+    `status` per visit: `created`, `existing` (already delivered) or `invalid` with
+    `errors`. Invalid visits do not stop the others.
+    """
+    photos: dict[str, list[tuple[str, str, bytes]]] = {}
+    if is_zip(body):
+        documents, photos = read_bundle(body)
+    else:
+        try:
+            documents = _json(body)
+        except DocumentError as exc:
+            return _invalid(exc.errors)
+        if not isinstance(documents, list):
+            return _invalid(["body: must be a JSON array of visit documents, or a ZIP"])
+    results = deliver_many(db, agency=agency, documents=documents, photos=photos)
+    lines = [BulkLine(**r.__dict__) for r in results]
+    report = BulkReport(
+        created=sum(r.status == "created" for r in results),
+        existing=sum(r.status == "existing" for r in results),
+        invalid=sum(r.status == "invalid" for r in results),
+        results=lines,
+    )
+    return JSONResponse(report.model_dump())

@@ -1,0 +1,84 @@
+"""QA review pages: the queue, one visit's review, approve / return / correct."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.deps import ReviewerUser, SessionDep
+from app.i18n import _
+from app.routers.admin_org import FormDep
+from app.services import dashboard, review
+from app.services.access import get_visit
+from app.services.review_page import recent_decisions, review_page
+from app.web import flash, is_htmx, redirect, render
+
+router = APIRouter(prefix="/review", include_in_schema=False)
+
+
+@router.get("")
+def queue(request: Request, db: SessionDep, user: ReviewerUser) -> Response:
+    context = {"queue": dashboard.review_queue(db), "decisions": recent_decisions(db)}
+    return render(request, "review/queue.html", context)
+
+
+@router.get("/{visit_id}")
+def visit_page(request: Request, db: SessionDep, user: ReviewerUser, visit_id: int) -> Response:
+    page = review_page(db, visit=get_visit(db, user, visit_id))
+    return render(request, "review/visit.html", {"page": page})
+
+
+def _next_in_queue(db, after: int) -> str:
+    waiting = [row.visit.id for row in dashboard.review_queue(db) if row.visit.id != after]
+    return f"/review/{waiting[0]}" if waiting else "/review"
+
+
+@router.post("/{visit_id}/approve")
+def approve(request: Request, db: SessionDep, user: ReviewerUser, visit_id: int) -> Response:
+    visit = get_visit(db, user, visit_id)
+    review.approve(db, user=user, visit=visit)
+    return flash(
+        redirect(request, _next_in_queue(db, visit.id)),
+        _("Visit %(id)s approved; it now counts in scorecards.", id=visit.id),
+        "success",
+    )
+
+
+@router.post("/{visit_id}/return")
+def return_visit(
+    request: Request, db: SessionDep, user: ReviewerUser, visit_id: int, form: FormDep
+) -> Response:
+    visit = get_visit(db, user, visit_id)
+    notes = {
+        ("" if key == "note-general" else key.removeprefix("note-")): str(value)
+        for key, value in form.multi_items()
+        if key.startswith("note-")
+    }
+    review.return_visit(db, user=user, visit=visit, notes=notes)
+    return flash(
+        redirect(request, _next_in_queue(db, visit.id)),
+        _("Visit %(id)s returned to the shopper.", id=visit.id),
+        "success",
+    )
+
+
+@router.post("/{visit_id}/correct")
+def correct(
+    request: Request,
+    db: SessionDep,
+    user: ReviewerUser,
+    visit_id: int,
+    item_id: Annotated[str, Form()],
+    value: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    visit = get_visit(db, user, visit_id)
+    review.correct_answer(db, user=user, visit=visit, item_id=item_id, value=value, reason=reason)
+    message = _("Answer %(item)s corrected; the visit was rescored.", item=item_id)
+    if is_htmx(request):
+        page = review_page(db, visit=visit)
+        context = {"page": page, "notice": message, "corrected": item_id}
+        return render(request, "review/visit.html", context, block="review_body")
+    return flash(redirect(request, f"/review/{visit.id}#item-{item_id}"), message, "success")

@@ -1,0 +1,119 @@
+"""Outside agencies and their API tokens: created and revoked by HQ, kept only as sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, Invalid, NotFound
+from app.i18n import _
+from app.models import Agency, ApiToken, User, utcnow
+
+TOKEN_PREFIX = "smk_"
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class AgencyRow:
+    agency: Agency
+    tokens: list[ApiToken]
+
+
+def list_agencies(db: Session) -> list[AgencyRow]:
+    """Agencies with their tokens (newest first), for the admin page."""
+    tokens: dict[int, list[ApiToken]] = {}
+    for token in db.exec(select(ApiToken).order_by(col(ApiToken.created_at).desc())):
+        tokens.setdefault(token.agency_id, []).append(token)
+    return [
+        AgencyRow(agency, tokens.get(agency.id, []))
+        for agency in db.exec(select(Agency).order_by(Agency.name))
+    ]
+
+
+def get_agency(db: Session, *, agency_id: int) -> Agency:
+    agency = db.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(_("Not found."))
+    return agency
+
+
+def create_agency(db: Session, *, name: str) -> Agency:
+    """An agency account; visits it delivers carry its id."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Invalid(_("A name is required (at most 200 characters)."), field="name")
+    if db.exec(select(Agency).where(Agency.name == name)).first():
+        raise Invalid(_("An agency with this name exists."), field="name")
+    agency = Agency(name=name)
+    db.add(agency)
+    db.flush()
+    return agency
+
+
+def agency_named(db: Session, *, name: str) -> Agency:
+    """The agency with this name, created when it does not exist yet (for the CLI)."""
+    found = db.exec(select(Agency).where(Agency.name == name.strip())).first()
+    return found or create_agency(db, name=name)
+
+
+def set_agency_active(db: Session, *, agency: Agency, active: bool) -> Agency:
+    """An inactive agency's tokens stop working; its delivered visits stay."""
+    agency.active = active
+    db.add(agency)
+    return agency
+
+
+def create_token(
+    db: Session, *, agency: Agency, name: str, user: User | None = None
+) -> tuple[ApiToken, str]:
+    """A new token; the secret is returned once and only its sha256 is stored."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Invalid(_("A name is required (at most 200 characters)."), field="name")
+    if not agency.active:
+        raise Conflict(_("The agency is inactive."))
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        agency_id=agency.id,
+        name=name,
+        token_hash=token_hash(secret),
+        prefix=secret[:12],
+        created_by_id=user.id if user else None,
+    )
+    db.add(token)
+    db.flush()
+    return token, secret
+
+
+def revoke_token(db: Session, *, token_id: int) -> ApiToken:
+    """Revoke at once; a revoked token is kept so the list shows what existed."""
+    token = db.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(_("Not found."))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.add(token)
+    return token
+
+
+def authenticate(db: Session, *, secret: str | None) -> Agency | None:
+    """The active agency behind a live bearer token, else None (and notes the token's use)."""
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    row = db.exec(
+        select(ApiToken, Agency)
+        .join(Agency, Agency.id == ApiToken.agency_id)
+        .where(ApiToken.token_hash == token_hash(secret))
+    ).first()
+    if row is None or row[0].revoked_at is not None or not row[1].active:
+        return None
+    token, agency = row
+    token.last_used_at = utcnow()
+    db.add(token)
+    return agency

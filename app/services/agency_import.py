@@ -1,0 +1,297 @@
+"""Visits delivered by outside agencies: validated, scored, and queued for review.
+
+A delivery is idempotent on its `external_id`: sending the same visit again returns
+the visit made the first time. The branch is found by code and the checklist by
+code and version; the visit joins the wave that shops that branch with that version
+on the visit's date, so once approved it counts in that wave's scorecards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, DomainError
+from app.models import (
+    Agency,
+    Answer,
+    AuditEvent,
+    Branch,
+    Checklist,
+    ChecklistVersion,
+    Photo,
+    Visit,
+    VisitScore,
+    VisitStatus,
+    Wave,
+    WaveBranch,
+    utcnow,
+)
+from app.scoring import Checklist as ChecklistDoc
+from app.scoring import DocumentError, VisitDocument, parse_visit, score_visit, short_texts
+from app.services.checklists import document_of
+from app.services.images import Processed, process
+from app.services.scoring import record_score
+from app.settings import get_settings
+
+PhotoFile = tuple[str, str, bytes]  # (item id, file name, content)
+
+
+@dataclass
+class Delivered:
+    visit: Visit
+    created: bool
+    score: dict[str, Any]
+
+
+def _checklist_version(db: Session, raw: dict[str, Any]) -> ChecklistVersion:
+    code, number = raw.get("checklist"), raw.get("checklist_version")
+    if not isinstance(code, str) or not code:
+        raise DocumentError(["checklist: is required"])
+    checklist = db.exec(select(Checklist).where(Checklist.code == code)).first()
+    if checklist is None:
+        raise DocumentError([f"checklist: unknown checklist {code!r}"])
+    if number is None:
+        number = checklist.latest_version
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise DocumentError(["checklist_version: must be a whole number"])
+    version = db.exec(
+        select(ChecklistVersion).where(
+            ChecklistVersion.checklist_id == checklist.id, ChecklistVersion.version == number
+        )
+    ).first()
+    if version is None:
+        raise DocumentError([f"checklist_version: {code!r} has no version {number}"])
+    return version
+
+
+def _branch(db: Session, code: Any) -> Branch | None:
+    if not isinstance(code, str):
+        return None
+    return db.exec(select(Branch).where(Branch.code == code, Branch.active)).first()
+
+
+def _aware(moment: datetime | None, branch: Branch) -> datetime | None:
+    """Times without an offset are read in the branch's zone."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=ZoneInfo(branch.timezone))
+
+
+def _wave_for(db: Session, branch: Branch, version: ChecklistVersion, at: datetime) -> Wave | None:
+    day = at.astimezone(ZoneInfo(branch.timezone)).date()
+    return db.exec(
+        select(Wave)
+        .join(WaveBranch, WaveBranch.wave_id == Wave.id)
+        .where(
+            WaveBranch.branch_id == branch.id,
+            Wave.checklist_version_id == version.id,
+            col(Wave.starts_on) <= day,
+            col(Wave.ends_on) >= day,
+        )
+        .order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())
+    ).first()
+
+
+def _completeness(document: ChecklistDoc, visit: VisitDocument) -> list[str]:
+    """A delivered visit must be as complete as one a shopper could submit."""
+    values = visit.answer_values()
+    errors = [f"answers.{i}: is required" for i in score_visit(document, values).missing]
+    for item_id in short_texts(document, values):
+        needed = document.item(item_id).min_chars
+        errors.append(f"answers.{item_id}: must be at least {needed} characters")
+    return errors
+
+
+def _photo_errors(
+    document: ChecklistDoc, photos: list[PhotoFile], external_id: str, tz: str
+) -> tuple[list[str], list[tuple[str, Processed]]]:
+    errors, ready = [], []
+    limit = get_settings().max_photo_bytes
+    for item_id, name, data in photos:
+        path = f"photos/{external_id}/{item_id}/{name}"
+        try:
+            item = document.item(item_id)
+        except KeyError:
+            errors.append(f"{path}: unknown item {item_id!r}")
+            continue
+        if item.kind != "photo" and item.photo in (None, "none"):
+            errors.append(f"{path}: item {item_id!r} takes no photos")
+            continue
+        try:
+            ready.append((item_id, process(data, max_bytes=limit, tz=tz)))
+        except DomainError as exc:
+            errors.append(f"{path}: {exc.message}")
+    return errors, ready
+
+
+def _existing(db: Session, agency: Agency, external_id: str) -> Delivered | None:
+    visit = db.exec(select(Visit).where(Visit.external_id == external_id)).first()
+    if visit is None:
+        return None
+    if visit.agency_id != agency.id:
+        raise Conflict("external_id: already used by another sender")
+    stored = db.get(VisitScore, visit.id)
+    return Delivered(visit, False, stored.result if stored else {})
+
+
+def deliver_visit(
+    db: Session, *, agency: Agency, document: Any, photos: list[PhotoFile] | None = None
+) -> Delivered:
+    """Validate, store and score one delivered visit (status submitted); idempotent."""
+    if not isinstance(document, dict):
+        raise DocumentError(["document: must be a JSON object"])
+    external_id = document.get("external_id")
+    if not isinstance(external_id, str) or not external_id.strip():
+        raise DocumentError(["external_id: is required (your own id of this visit)"])
+    if len(external_id) > 120:
+        raise DocumentError(["external_id: at most 120 characters"])
+    found = _existing(db, agency, external_id)
+    if found:
+        return found
+    version = _checklist_version(db, document)
+    checklist = document_of(version)
+    branch = _branch(db, document.get("branch"))
+    errors = [] if branch else [f"branch: unknown branch {document.get('branch')!r}"]
+    parsed: VisitDocument | None = None
+    try:
+        parsed = parse_visit(document, checklist)
+    except DocumentError as exc:
+        errors += exc.errors
+    if parsed is not None:
+        errors += _completeness(checklist, parsed)
+    ready: list[tuple[str, Processed]] = []
+    if photos and branch is not None:
+        photo_errors, ready = _photo_errors(checklist, photos, external_id, branch.timezone)
+        errors += photo_errors
+    if errors:
+        raise DocumentError(errors)
+    assert parsed is not None and branch is not None
+    return _store(db, agency, version, branch, parsed, ready)
+
+
+def _store(
+    db: Session,
+    agency: Agency,
+    version: ChecklistVersion,
+    branch: Branch,
+    parsed: VisitDocument,
+    photos: list[tuple[str, Processed]],
+) -> Delivered:
+    time_in = _aware(parsed.visited_at, branch)
+    wave = _wave_for(db, branch, version, time_in)
+    visit = Visit(
+        branch_id=branch.id,
+        wave_id=wave.id if wave else None,
+        checklist_version_id=version.id,
+        status=VisitStatus.submitted,
+        channel=document_of(version).channel,
+        scenario=wave.scenario if wave else "",
+        time_in=time_in,
+        time_out=_aware(parsed.time_out, branch),
+        submitted_at=utcnow(),
+        external_id=parsed.external_id,
+        agency_id=agency.id,
+    )
+    try:
+        with db.begin_nested():
+            db.add(visit)
+            db.flush()
+    except IntegrityError:  # the same delivery arrived twice at once; the first one won
+        found = _existing(db, agency, parsed.external_id)
+        if found:
+            return found
+        raise
+    for item_id, answer in parsed.answers.items():
+        if answer.value is None:
+            continue
+        na = answer.value == "na"
+        db.add(
+            Answer(
+                visit_id=visit.id,
+                item_id=item_id,
+                value=None if na else answer.value,
+                na=na,
+                comment=(answer.comment or "")[:4000],
+            )
+        )
+    for item_id, processed in photos:
+        db.add(_save_photo(visit, item_id, processed))
+    db.add(
+        AuditEvent(
+            visit_id=visit.id,
+            action="submitted",
+            after={"agency": agency.name},
+            reason="agency delivery",
+        )
+    )
+    db.flush()
+    result = record_score(db, visit=visit)
+    return Delivered(visit, True, result.to_dict())
+
+
+def _save_photo(visit: Visit, item_id: str, processed: Processed) -> Photo:
+    """Write the cleaned JPEG and thumbnail where shoppers' photos live (visits/<id>/)."""
+    name = uuid.uuid4().hex
+    photo = Photo(
+        visit_id=visit.id,
+        item_id=item_id,
+        path=f"visits/{visit.id}/{name}.jpg",
+        thumb_path=f"visits/{visit.id}/{name}-thumb.jpg",
+        size=len(processed.image),
+        width=processed.width,
+        height=processed.height,
+        sha256=hashlib.sha256(processed.image).hexdigest(),
+        captured_at=processed.captured_at,
+    )
+    root = get_settings().resolved_media_dir
+    for relative, data in ((photo.path, processed.image), (photo.thumb_path, processed.thumb)):
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return photo
+
+
+@dataclass
+class BulkResult:
+    index: int
+    external_id: str | None
+    status: str  # created | existing | invalid
+    visit_id: int | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def deliver_many(
+    db: Session,
+    *,
+    agency: Agency,
+    documents: list[Any],
+    photos: dict[str, list[PhotoFile]] | None = None,
+) -> list[BulkResult]:
+    """Deliver each visit on its own (one bad visit does not stop the others)."""
+    results = []
+    photos = photos or {}
+    for index, document in enumerate(documents):
+        external_id = document.get("external_id") if isinstance(document, dict) else None
+        external_id = external_id if isinstance(external_id, str) else None
+        try:
+            with db.begin_nested():
+                done = deliver_visit(
+                    db, agency=agency, document=document, photos=photos.get(external_id or "", [])
+                )
+        except DocumentError as exc:
+            results.append(BulkResult(index, external_id, "invalid", errors=exc.errors))
+            continue
+        except DomainError as exc:
+            results.append(BulkResult(index, external_id, "invalid", errors=[exc.message]))
+            continue
+        status = "created" if done.created else "existing"
+        results.append(BulkResult(index, external_id, status, done.visit.id))
+    return results

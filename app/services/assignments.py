@@ -1,0 +1,195 @@
+"""Generating a wave's visits and choosing their shoppers.
+
+The rules: each branch gets the wave's number of visits, spread over the wave's
+dates (visit k of n is due in the k-th of n equal stretches of the wave); shoppers
+get equal shares; a shopper is never sent to a branch they shopped in the wave
+just before or just after (nor twice to it in one wave), because staff learn to
+recognise them; a shopper with a home region only shops branches of that region.
+A visit no shopper can take under these rules is left unassigned and reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import combinations
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from app.models import Branch, ChecklistVersion, Role, User, Visit, VisitStatus, Wave, WaveBranch
+from app.services.checklists import document_of
+from app.services.fair_share import share
+
+DAY_STARTS, DAY_ENDS = time(9, 0), time(21, 0)  # shops are visited in opening hours
+
+
+@dataclass
+class GenerationReport:
+    created: int = 0
+    assigned: int = 0
+    unassigned: list[Visit] = field(default_factory=list)
+
+
+def windows(starts_on: date, ends_on: date, count: int) -> list[tuple[date, date]]:
+    """`count` consecutive stretches covering the wave (they overlap only when days run out)."""
+    days = (ends_on - starts_on).days + 1
+    out = []
+    for k in range(count):
+        first = k * days // count
+        last = max((k + 1) * days // count - 1, first)
+        out.append((starts_on + timedelta(days=first), starts_on + timedelta(days=last)))
+    return out
+
+
+def _local(day: date, at: time, branch: Branch) -> datetime:
+    return datetime.combine(day, at, ZoneInfo(branch.timezone)).astimezone(UTC)
+
+
+def _neighbour_shoppers(db: Session, wave: Wave, branch_ids: list[int]) -> dict[int, set[int]]:
+    """Per branch: shoppers of its visits in the waves just before and after this one."""
+    earlier: dict[int, tuple[date, int]] = {}
+    later: dict[int, tuple[date, int]] = {}
+    key = (wave.starts_on, wave.id)
+    for branch_id, other in db.exec(
+        select(WaveBranch.branch_id, Wave)
+        .join(Wave, Wave.id == WaveBranch.wave_id)
+        .where(col(WaveBranch.branch_id).in_(branch_ids), Wave.id != wave.id)
+    ):
+        other_key = (other.starts_on, other.id)
+        if other_key < key and other_key > earlier.get(branch_id, (date.min, 0)):
+            earlier[branch_id] = other_key
+        if other_key > key and other_key < later.get(branch_id, (date.max, 0)):
+            later[branch_id] = other_key
+    pairs = {(b, k[1]) for side in (earlier, later) for b, k in side.items()}
+    blocked: dict[int, set[int]] = defaultdict(set)
+    if not pairs:
+        return blocked
+    wave_ids = {w for _b, w in pairs}
+    for branch_id, wave_id, shopper_id in db.exec(
+        select(Visit.branch_id, Visit.wave_id, Visit.shopper_id).where(
+            col(Visit.wave_id).in_(wave_ids), col(Visit.shopper_id).is_not(None)
+        )
+    ):
+        if (branch_id, wave_id) in pairs:
+            blocked[branch_id].add(shopper_id)
+    return blocked
+
+
+def _create_missing(db: Session, wave: Wave, branches: list[Branch]) -> int:
+    """Add visits until each branch has the wave's number; returns how many were added."""
+    version = db.get(ChecklistVersion, wave.checklist_version_id)
+    channel = document_of(version).channel
+    have = Counter(db.exec(select(Visit.branch_id).where(Visit.wave_id == wave.id)).all())
+    slots = windows(wave.starts_on, wave.ends_on, wave.visits_per_branch)
+    created = 0
+    for branch in branches:
+        for first, last in slots[have[branch.id] :]:
+            db.add(
+                Visit(
+                    branch_id=branch.id,
+                    wave_id=wave.id,
+                    checklist_version_id=version.id,
+                    status=VisitStatus.assigned,
+                    channel=channel,
+                    scenario=wave.scenario,
+                    due_from=_local(first, DAY_STARTS, branch),
+                    due_until=_local(last, DAY_ENDS, branch),
+                )
+            )
+            created += 1
+    db.flush()
+    return created
+
+
+def generate_assignments(db: Session, *, wave: Wave) -> GenerationReport:
+    """Create the wave's missing visits and give every open one a shopper by the rules above."""
+    branches = list(
+        db.exec(
+            select(Branch)
+            .join(WaveBranch, WaveBranch.branch_id == Branch.id)
+            .where(WaveBranch.wave_id == wave.id, Branch.active)
+            .order_by(Branch.code)
+        )
+    )
+    report = GenerationReport(created=_create_missing(db, wave, branches))
+    by_id = {b.id: b for b in branches}
+    visits = list(db.exec(select(Visit).where(Visit.wave_id == wave.id).order_by(Visit.id)))
+    shoppers = list(
+        db.exec(select(User).where(User.role == Role.shopper, User.active).order_by(User.id))
+    )
+    blocked = _neighbour_shoppers(db, wave, list(by_id))
+    load: Counter[int] = Counter()
+    window_load: Counter[tuple[int, datetime | None]] = Counter()
+    for visit in visits:
+        if visit.shopper_id is not None:
+            load[visit.shopper_id] += 1
+            window_load[visit.shopper_id, visit.due_from] += 1
+            blocked[visit.branch_id].add(visit.shopper_id)
+    open_visits: dict[int, list[Visit]] = defaultdict(list)
+    for visit in visits:
+        is_open = visit.shopper_id is None and visit.status == VisitStatus.assigned
+        if is_open and visit.branch_id in by_id:
+            open_visits[visit.branch_id].append(visit)
+    eligible = {
+        b: [
+            s.id
+            for s in shoppers
+            if s.home_region_id in (None, by_id[b].region_id) and s.id not in blocked[b]
+        ]
+        for b in open_visits
+    }
+    chosen = share({b: len(v) for b, v in open_visits.items()}, eligible, load)
+    placed: dict[int, list[Visit]] = defaultdict(list)
+    for branch_id, pending in open_visits.items():
+        team = list(chosen[branch_id])
+        for visit in sorted(pending, key=lambda v: (v.due_from is None, v.due_from, v.id)):
+            if not team:
+                report.unassigned.append(visit)
+                continue
+            shopper = min(team, key=lambda s: (window_load[s, visit.due_from], load[s], s))
+            team.remove(shopper)
+            visit.shopper_id = shopper
+            load[shopper] += 1
+            window_load[shopper, visit.due_from] += 1
+            placed[branch_id].append(visit)
+            report.assigned += 1
+    _balance_windows(placed, window_load)
+    db.add_all(v for group in placed.values() for v in group)
+    db.flush()
+    return report
+
+
+def _balance_windows(
+    placed: dict[int, list[Visit]], window_load: Counter[tuple[int, datetime | None]]
+) -> None:
+    """Swap shoppers between a branch's stretches while that evens out their calendars.
+
+    A swap is kept when it lowers the sum of squared visits per shopper and stretch,
+    so nobody ends up with all their visits in the same weeks.
+    """
+    for _round in range(50):
+        improved = False
+        for group in placed.values():
+            for first, second in combinations(group, 2):
+                x, y = first.due_from, second.due_from
+                a, b = first.shopper_id, second.shopper_id
+                if x == y or a == b:
+                    continue
+                change = (
+                    window_load[a, y]
+                    - window_load[a, x]
+                    + window_load[b, x]
+                    - window_load[b, y]
+                    + 2
+                )
+                if change < 0:
+                    first.shopper_id, second.shopper_id = b, a
+                    window_load[a, x] -= 1
+                    window_load[a, y] += 1
+                    window_load[b, y] -= 1
+                    window_load[b, x] += 1
+                    improved = True
+        if not improved:
+            return

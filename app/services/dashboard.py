@@ -1,0 +1,123 @@
+"""What each role sees first after logging in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, func, select
+
+from app.models import (
+    Branch,
+    Checklist,
+    ChecklistVersion,
+    Region,
+    Role,
+    User,
+    Visit,
+    VisitStatus,
+    Wave,
+    utcnow,
+)
+from app.services.access import manager_region_ids
+
+
+@dataclass
+class VisitRow:
+    visit: Visit
+    branch: Branch
+    checklist_name: str | dict[str, str]  # a language map; templates show it with `|tr`
+
+
+@dataclass
+class ShopperHome:
+    due_now: list[VisitRow] = field(default_factory=list)
+    upcoming: list[VisitRow] = field(default_factory=list)
+    returned: list[VisitRow] = field(default_factory=list)
+    submitted: list[VisitRow] = field(default_factory=list)
+
+
+def shopper_home(db: Session, *, user: User, now: datetime | None = None) -> ShopperHome:
+    """The shopper's own visits, grouped by what they need to do next."""
+    now = now or utcnow()
+    rows = db.exec(
+        select(Visit, Branch, ChecklistVersion.document["name"])
+        .join(Branch, Branch.id == Visit.branch_id)
+        .join(ChecklistVersion, ChecklistVersion.id == Visit.checklist_version_id)
+        .where(Visit.shopper_id == user.id)
+        .order_by(Visit.due_from, Visit.id)
+    ).all()
+    home = ShopperHome()
+    for visit, branch, name in rows:
+        row = VisitRow(visit, branch, name)
+        if visit.status == VisitStatus.returned:
+            home.returned.append(row)
+        elif visit.status in (VisitStatus.submitted, VisitStatus.approved):
+            home.submitted.append(row)
+        elif visit.due_from and visit.due_from > now:
+            home.upcoming.append(row)
+        else:
+            home.due_now.append(row)
+    home.submitted.sort(key=lambda r: r.visit.submitted_at or now, reverse=True)
+    return home
+
+
+def review_queue(db: Session) -> list[VisitRow]:
+    """Submitted visits, oldest submission first."""
+    rows = db.exec(
+        select(Visit, Branch, ChecklistVersion.document["name"])
+        .join(Branch, Branch.id == Visit.branch_id)
+        .join(ChecklistVersion, ChecklistVersion.id == Visit.checklist_version_id)
+        .where(Visit.status == VisitStatus.submitted)
+        .order_by(Visit.submitted_at, Visit.id)
+    ).all()
+    return [VisitRow(v, b, n) for v, b, n in rows]
+
+
+@dataclass
+class RegionSummary:
+    region: Region
+    branches: list[Branch]
+    approved_visits: int
+
+
+def manager_regions(db: Session, *, user: User) -> list[RegionSummary]:
+    """The manager's regions (all, for admin) with their branches and counted visits."""
+    query = select(Region).order_by(Region.code)
+    if user.role == Role.manager:
+        query = query.where(Region.id.in_(manager_region_ids(db, user)))
+    summaries = []
+    for region in db.exec(query):
+        branches = list(
+            db.exec(
+                select(Branch)
+                .where(Branch.region_id == region.id, Branch.active)
+                .order_by(Branch.competitor, Branch.code)
+            )
+        )
+        approved = db.exec(
+            select(func.count())
+            .select_from(Visit)
+            .join(Branch, Branch.id == Visit.branch_id)
+            .where(Branch.region_id == region.id, Visit.status == VisitStatus.approved)
+        ).one()
+        summaries.append(RegionSummary(region, branches, approved))
+    return summaries
+
+
+def admin_counts(db: Session) -> dict[str, int]:
+    """Headline counts for HQ's dashboard."""
+
+    def count(model, *where) -> int:
+        return db.exec(select(func.count()).select_from(model).where(*where)).one()
+
+    counts = {
+        "regions": count(Region),
+        "branches": count(Branch, Branch.active),
+        "users": count(User, User.active),
+        "checklists": count(Checklist),
+        "waves": count(Wave),
+    }
+    for status in VisitStatus:
+        counts[f"visits_{status.value}"] = count(Visit, Visit.status == status.value)
+    return counts

@@ -1,0 +1,214 @@
+"""What a reviewer needs to judge a visit: answers with photos, plausibility checks, the score.
+
+Plausibility: how far from the branch the shopper checked in, photos taken outside
+the visit (a photo from another day is a red flag), required photos missing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Agency,
+    Answer,
+    AuditEvent,
+    Branch,
+    Checklist,
+    ChecklistVersion,
+    Photo,
+    Region,
+    User,
+    Visit,
+    VisitStatus,
+    Wave,
+)
+from app.scoring import Item, ItemScore, ScoreResult, Section, photo_requirements
+from app.services.checklists import document_of
+from app.services.scoring import answers_of, compute
+
+PHOTO_GRACE = timedelta(minutes=15)  # a storefront shot just before going in is fine
+FAR_METRES = 500  # check-in farther than this from the branch is flagged
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine, mean Earth radius)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlam = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass
+class PhotoCheck:
+    photo: Photo
+    flag: str  # "" | "outside" | "no_time"
+
+
+def photo_flag(photo: Photo, time_in: datetime | None, time_out: datetime | None) -> str:
+    """'outside' when captured outside the visit window (± PHOTO_GRACE), 'no_time' if unknown."""
+    if photo.captured_at is None:
+        return "no_time"
+    if time_in is None:
+        return ""
+    end = time_out or time_in
+    if photo.captured_at < time_in - PHOTO_GRACE or photo.captured_at > end + PHOTO_GRACE:
+        return "outside"
+    return ""
+
+
+@dataclass
+class ItemView:
+    item: Item
+    answer: Answer | None
+    score: ItemScore | None
+    photos: list[PhotoCheck]
+    photos_needed: int
+    note: str
+
+    @property
+    def value(self) -> Any:
+        if self.answer is None:
+            return None
+        return "na" if self.answer.na else self.answer.value
+
+
+@dataclass
+class SectionView:
+    section: Section
+    compliance: float | None
+    items: list[ItemView]
+
+
+@dataclass
+class TrailEntry:
+    event: AuditEvent
+    user: User | None
+
+
+@dataclass
+class ReviewPage:
+    visit: Visit
+    branch: Branch
+    region: Region
+    wave: Wave | None
+    checklist_code: str
+    version: ChecklistVersion
+    shopper: User | None
+    agency: Agency | None
+    result: ScoreResult
+    sections: list[SectionView]
+    distance: float | None
+    trail: list[TrailEntry] = field(default_factory=list)
+
+    @property
+    def far(self) -> bool:
+        return self.distance is not None and self.distance > FAR_METRES
+
+    @property
+    def duration_minutes(self) -> int | None:
+        if self.visit.time_in and self.visit.time_out:
+            return round((self.visit.time_out - self.visit.time_in).total_seconds() / 60)
+        return None
+
+    @property
+    def flagged_photos(self) -> int:
+        return sum(1 for s in self.sections for i in s.items for p in i.photos if p.flag)
+
+    @property
+    def missing_photos(self) -> list[str]:
+        return [
+            i.item.id for s in self.sections for i in s.items if len(i.photos) < i.photos_needed
+        ]
+
+    @property
+    def reviewable(self) -> bool:
+        return self.visit.status == VisitStatus.submitted
+
+
+def review_page(db: Session, *, visit: Visit) -> ReviewPage:
+    """Everything on the review page for one visit (the score computed from current answers)."""
+    branch = db.get(Branch, visit.branch_id)
+    version = db.get(ChecklistVersion, visit.checklist_version_id)
+    document = document_of(version)
+    result = compute(db, visit=visit)
+    answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
+    needed = photo_requirements(document, answers_of(db, visit.id))
+    photos: dict[str, list[PhotoCheck]] = {}
+    for photo in db.exec(
+        select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.captured_at, Photo.id)
+    ):
+        check = PhotoCheck(photo, photo_flag(photo, visit.time_in, visit.time_out))
+        photos.setdefault(photo.item_id, []).append(check)
+    notes = visit.review_notes or {}
+    items = result.items
+    sections = [
+        SectionView(
+            section,
+            result.sections.get(section.id),
+            [
+                ItemView(
+                    item,
+                    answers.get(item.id),
+                    items.get(item.id),
+                    photos.get(item.id, []),
+                    needed.get(item.id, 0),
+                    notes.get(item.id, ""),
+                )
+                for item in section.items
+            ],
+        )
+        for section in document.sections
+    ]
+    distance = None
+    if None not in (visit.latitude, visit.longitude, branch.latitude, branch.longitude):
+        distance = distance_m(visit.latitude, visit.longitude, branch.latitude, branch.longitude)
+    trail = [
+        TrailEntry(event, user)
+        for event, user in db.exec(
+            select(AuditEvent, User)
+            .outerjoin(User, User.id == AuditEvent.user_id)
+            .where(AuditEvent.visit_id == visit.id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    ]
+    return ReviewPage(
+        visit=visit,
+        branch=branch,
+        region=db.get(Region, branch.region_id),
+        wave=db.get(Wave, visit.wave_id) if visit.wave_id else None,
+        checklist_code=db.get(Checklist, version.checklist_id).code,
+        version=version,
+        shopper=db.get(User, visit.shopper_id) if visit.shopper_id else None,
+        agency=db.get(Agency, visit.agency_id) if visit.agency_id else None,
+        result=result,
+        sections=sections,
+        distance=distance,
+        trail=trail,
+    )
+
+
+@dataclass
+class Decision:
+    event: AuditEvent
+    visit: Visit
+    branch: Branch
+    reviewer: User | None
+
+
+def recent_decisions(db: Session, *, limit: int = 15) -> list[Decision]:
+    """The latest approvals, returns and corrections, newest first."""
+    rows = db.exec(
+        select(AuditEvent, Visit, Branch, User)
+        .join(Visit, Visit.id == AuditEvent.visit_id)
+        .join(Branch, Branch.id == Visit.branch_id)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(col(AuditEvent.action).in_(("approved", "returned", "corrected")))
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+    ).all()
+    return [Decision(*row) for row in rows]

@@ -1,0 +1,263 @@
+"""User accounts as HQ manages them: list, form, CSV import, manager regions, deactivation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, delete, or_, select
+
+from app.errors import Conflict, NotFound
+from app.i18n import _
+from app.models import ManagerRegion, Region, Role, User, UserSession
+from app.security import hash_password
+from app.services.csv_import import (
+    Change,
+    FieldErrors,
+    ImportPlan,
+    RowError,
+    diff,
+    parse_bool,
+    read_rows,
+    typed_values,
+)
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+USER_COLUMNS = (
+    "username",
+    "name",
+    "email",
+    "role",
+    "language",
+    "home_region",
+    "regions",
+    "password",
+    "active",
+)
+LANGUAGE_CODES = ("", "en", "zh_CN")
+MIN_PASSWORD = 8
+
+
+@dataclass
+class UserRow:
+    user: User
+    home_region: Region | None
+    regions: list[Region]
+
+
+def list_users(
+    db: Session, *, role: str = "", query: str = "", active: bool | None = None
+) -> list[UserRow]:
+    """Accounts with their home region and, for managers, their regions."""
+    stmt = select(User)
+    if role:
+        stmt = stmt.where(User.role == role)
+    if active is not None:
+        stmt = stmt.where(User.active == active)
+    if query.strip():
+        like = f"%{query.strip()}%"
+        stmt = stmt.where(or_(col(User.username).ilike(like), col(User.name).ilike(like)))
+    regions = {r.id: r for r in db.exec(select(Region))}
+    links: dict[int, list[Region]] = {}
+    for link in db.exec(select(ManagerRegion)):
+        links.setdefault(link.user_id, []).append(regions[link.region_id])
+    return [
+        UserRow(
+            user,
+            regions.get(user.home_region_id),
+            sorted(links.get(user.id, []), key=lambda r: r.code),
+        )
+        for user in db.exec(stmt.order_by(User.role, User.username))
+    ]
+
+
+def get_user(db: Session, *, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(_("Not found."))
+    return user
+
+
+def region_codes_of(db: Session, user: User) -> list[str]:
+    return list(
+        db.exec(
+            select(Region.code)
+            .join(ManagerRegion, ManagerRegion.region_id == Region.id)
+            .where(ManagerRegion.user_id == user.id)
+            .order_by(Region.code)
+        )
+    )
+
+
+def user_values(
+    db: Session,
+    *,
+    fields: Mapping[str, str],
+    current: User | None,
+    regions: Mapping[str, Region] | None = None,
+) -> dict[str, Any]:
+    """Check text fields (form or CSV line) and return typed values; a password is kept plain."""
+    regions = regions if regions is not None else {r.code: r for r in db.exec(select(Region))}
+    values, errors = typed_values(
+        fields,
+        columns=USER_COLUMNS,
+        required=("username", "role", "password") if current is None else (),
+        convert=lambda name, raw: _user_value(db, name, raw, current, regions),
+    )
+    if current is None and "password" in fields and "password" not in values:
+        errors.setdefault("password", _("is required"))
+    role = values.get("role", current.role if current else "")
+    if values.get("regions") and role != Role.manager:
+        errors.setdefault("regions", _("only managers are responsible for regions"))
+    if errors:
+        raise FieldErrors(errors)
+    return values
+
+
+def _user_value(
+    db: Session, name: str, raw: str, current: User | None, regions: Mapping[str, Region]
+) -> dict[str, Any]:
+    value = raw.strip()
+    if name == "username":
+        value = value.lower()
+        if not USERNAME_RE.match(value) or len(value) > 80:
+            raise ValueError(_("Use lower-case letters, digits, '.', '_' or '-' (at most 80)."))
+        taken = db.exec(select(User).where(User.username == value, User.id != _id(current)))
+        if taken.first():
+            raise ValueError(_("That username is taken."))
+        return {"username": value}
+    if name == "name":
+        if len(value) > 200:
+            raise ValueError(_("At most 200 characters."))
+        return {"name": value} if value else {}
+    if name == "email":
+        if value and (len(value) > 200 or not re.match(r"^[^@\s]+@[^@\s]+$", value)):
+            raise ValueError(_("not an e-mail address"))
+        return {"email": value}
+    if name == "role":
+        if value not in Role.__members__:
+            raise ValueError(_("unknown role '%(role)s'", role=value))
+        return {"role": value}
+    if name == "language":
+        if value not in LANGUAGE_CODES:
+            raise ValueError(_("use en, zh_CN or leave blank"))
+        return {"language": value}
+    if name == "home_region":
+        if value and value not in regions:
+            raise ValueError(_("unknown region '%(code)s'", code=value))
+        return {"home_region_id": regions[value].id if value else None}
+    if name == "regions":
+        codes = sorted({c for c in re.split(r"[;,\s]+", value) if c})
+        unknown = [c for c in codes if c not in regions]
+        if unknown:
+            raise ValueError(_("unknown region '%(code)s'", code=unknown[0]))
+        return {"regions": codes}
+    if name == "password":
+        if value and len(value) < MIN_PASSWORD:
+            raise ValueError(_("Password must be at least 8 characters."))
+        return {"password": value} if value else {}
+    return {"active": parse_bool(value) if value else True}
+
+
+def _id(obj: Any) -> int:
+    return obj.id if obj is not None and obj.id is not None else -1
+
+
+def _store(
+    db: Session,
+    user: User | None,
+    values: dict[str, Any],
+    regions: Mapping[str, Region],
+    *,
+    acting: User | None,
+) -> User:
+    values = dict(values)
+    codes = values.pop("regions", None)
+    password = values.pop("password", None)
+    is_self = user is not None and acting is not None and user.id == acting.id
+    if is_self and (values.get("active") is False or values.get("role", user.role) != user.role):
+        raise Conflict(_("You cannot deactivate yourself or change your own role."))
+    user = user or User(username="", name="", role="", password_hash="")
+    for name, value in values.items():
+        setattr(user, name, value)
+    user.name = user.name or user.username
+    if password:
+        user.password_hash = hash_password(password)
+    db.add(user)
+    db.flush()
+    if user.role != Role.manager:
+        codes = []
+    if codes is not None:
+        db.exec(delete(ManagerRegion).where(ManagerRegion.user_id == user.id))
+        db.add_all(ManagerRegion(user_id=user.id, region_id=regions[c].id) for c in codes)
+    if not user.active:
+        db.exec(delete(UserSession).where(UserSession.user_id == user.id))
+    db.flush()
+    return user
+
+
+def save_user(
+    db: Session, *, user: User | None, fields: Mapping[str, str], acting: User | None = None
+) -> User:
+    """Create or change an account from form fields; a deactivated user is logged out."""
+    regions = {r.code: r for r in db.exec(select(Region))}
+    values = user_values(db, fields=fields, current=user, regions=regions)
+    return _store(db, user, values, regions, acting=acting)
+
+
+def set_user_active(db: Session, *, user: User, active: bool, acting: User) -> User:
+    """Deactivate instead of delete: visits and audit trails keep their author."""
+    regions = {r.code: r for r in db.exec(select(Region))}
+    return _store(db, user, {"active": active}, regions, acting=acting)
+
+
+def _snapshot(db: Session, user: User, regions_by_id: Mapping[int, Region]) -> dict[str, Any]:
+    data = user.model_dump(exclude={"password_hash"})
+    home = regions_by_id.get(user.home_region_id or -1)
+    data["home_region"] = home.code if home else ""
+    data["regions"] = region_codes_of(db, user)
+    return data
+
+
+def import_users(
+    db: Session, *, source: str | bytes, apply: bool, acting: User | None = None
+) -> ImportPlan:
+    """Dry run or apply a users CSV (new users need a password); all lines or none."""
+    rows, errors = read_rows(source, columns=USER_COLUMNS, required=("username",))
+    plan = ImportPlan(errors=errors)
+    regions = {r.code: r for r in db.exec(select(Region))}
+    by_id = {r.id: r for r in regions.values()}
+    existing = {u.username: u for u in db.exec(select(User))}
+    seen: dict[str, int] = {}
+    pending: list[tuple[User | None, dict[str, Any]]] = []
+    for line, cells in rows:
+        username = cells.get("username", "").lower()
+        if username in seen:
+            plan.errors.append(
+                RowError(line, "username", _("repeats line %(line)s", line=seen[username]))
+            )
+            continue
+        seen[username] = line
+        current = existing.get(username)
+        try:
+            values = user_values(db, fields=cells, current=current, regions=regions)
+        except FieldErrors as exc:
+            plan.errors += [RowError(line, name, msg) for name, msg in exc.errors.items()]
+            continue
+        before = _snapshot(db, current, by_id) if current else {}
+        after = {k: v for k, v in values.items() if k not in ("home_region_id", "password")}
+        if "home_region" in cells:
+            after["home_region"] = cells["home_region"]
+        changes = diff(before, after)
+        if "password" in values:
+            changes.append(("password", "", "••••••••"))
+        action = "create" if current is None else ("update" if changes else "unchanged")
+        plan.changes.append(Change(line, username, action, changes))
+        pending.append((current, values))
+    if apply and plan.ok:
+        for current, values in pending:
+            _store(db, current, values, regions, acting=acting)
+        plan.applied = True
+    return plan
