@@ -1,0 +1,275 @@
+"""Assembling one branch's scorecard for a wave (see `scorecards.branch_scorecard`)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.models import Branch, BranchWaveScore, Region, Visit, VisitScore, Wave
+from app.scoring import (
+    DIMENSIONS,
+    BranchAggregate,
+    aggregate_region,
+    early_warnings,
+    trend,
+    zone_of,
+)
+from app.scoring import Checklist as ChecklistDoc
+from app.services import actions as action_service
+from app.services import disputes as dispute_service
+from app.services import scorecard_data as data
+from app.services.scorecard_items import ItemStat, branch_item_stats
+from app.services.scorecard_types import (
+    ActionRow,
+    BranchScorecard,
+    DimensionFigure,
+    ItemFigure,
+    SectionFigure,
+    SectionRef,
+    TrendPoint,
+    VisitSummary,
+    Warning,
+)
+
+EPSILON = 1e-9
+
+
+def _stored(db: Session, branch_id: int, wave: Wave | None) -> BranchAggregate | None:
+    if wave is None:
+        return None
+    row = db.get(BranchWaveScore, (wave.id, branch_id))
+    return data.aggregate_of(row) if row else data.empty_aggregate(branch_id, wave.id)
+
+
+def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> BranchScorecard:
+    document = data.checklist_of(db, wave)
+    order = document.section_ids
+    region = db.get(Region, branch.region_id)
+    members = data.wave_rows(db, wave_id=wave.id, scope=None, region_ids=[region.id], full=True)
+    flags = {b.id: b.competitor for b, _a in members}
+    own = next((a for b, a in members if b.id == branch.id), None)
+    own = own or data.empty_aggregate(branch.id, wave.id)
+    area = aggregate_region([a for _b, a in members], flags, order)
+    rivals = [a for b, a in members if b.competitor]
+    benchmark = aggregate_region(rivals, {}, order) if rivals else None
+    previous = data.previous_wave(db, wave)
+    before = _stored(db, branch.id, previous)
+    warnings = (
+        []
+        if branch.competitor
+        else [
+            Warning(w.reason, w.value)
+            for w in early_warnings(own, before, document.adequate, document.alert_drop)
+        ]
+    )
+    ranking = [a.branch for a in area.ranking]
+    visits, stats = branch_item_stats(db, document=document, branch_id=branch.id, wave_id=wave.id)
+    previous_stats = (
+        branch_item_stats(
+            db, document=data.checklist_of(db, previous), branch_id=branch.id, wave_id=previous.id
+        )[1]
+        if previous
+        else {}
+    )
+    sections = [
+        SectionFigure(
+            id=s.id,
+            titles=s.title,
+            weight=float(s.weight),
+            score=own.sections.get(s.id),
+            region=area.sections.get(s.id),
+            competitor=benchmark.sections.get(s.id) if benchmark else None,
+            previous=before.sections.get(s.id) if before else None,
+        )
+        for s in document.sections
+    ]
+    dimensions = [
+        DimensionFigure(
+            id=d,
+            score=own.dimensions.get(d),
+            region=area.dimensions.get(d),
+            competitor=benchmark.dimensions.get(d) if benchmark else None,
+        )
+        for d in DIMENSIONS
+        if any(d in m.dimensions for m in (own, area, *([benchmark] if benchmark else [])))
+    ]
+    items = _item_figures(document, stats, previous_stats)
+    return BranchScorecard(
+        branch=branch,
+        region=region,
+        wave=wave,
+        previous_wave=previous,
+        waves=data.branch_waves(db, branch=branch),
+        checklist_name=document.name,
+        adequate=document.adequate,
+        desired=document.desired,
+        alert_drop=document.alert_drop,
+        score=own.score,
+        band=zone_of(own.score, own.delight, document.adequate, document.desired),
+        visits=own.visits,
+        bands=own.bands,
+        delight=own.delight,
+        critical_failures=own.critical_failures,
+        region_score=area.score,
+        competitor_score=benchmark.score if benchmark else None,
+        previous_score=before.score if before else None,
+        trend=trend(own.score, before.score if before else None),
+        rank=ranking.index(branch.id) + 1 if branch.id in ranking else None,
+        ranked=len(ranking),
+        warnings=warnings,
+        sections=sections,
+        dimensions=dimensions,
+        must_items=[f for f in items if f.kano == "must" and f.stat.applicable],
+        delight_items=[f for f in items if f.kano == "delight" and f.stat.applicable],
+        failed=_failed_first([f for f in items if f.stat.failed and f.kano != "delight"]),
+        series=_series(db, branch, region, wave, order),
+        weakest=next((s for s in sections if s.id == own.weakest_section), None),
+        actions=action_rows(
+            db,
+            branch=branch,
+            wave=wave,
+            known={wave.id: stats} | ({previous.id: previous_stats} if previous else {}),
+        ),
+        disputes=dispute_service.rows(db, user=None, visit_ids=[v.id for v in visits]),
+        visit_list=_visit_list(db, visits),
+    )
+
+
+def _visit_list(db: Session, visits: list[Visit]) -> list[VisitSummary]:
+    stored = {
+        s.visit_id: s
+        for s in db.exec(select(VisitScore).where(VisitScore.visit_id.in_([v.id for v in visits])))
+    }
+    return [
+        VisitSummary(v, stored[v.id].score, stored[v.id].band, stored[v.id].critical_failure)
+        for v in visits
+    ]
+
+
+def _item_figures(
+    document: ChecklistDoc, stats: dict[str, ItemStat], previous: dict[str, ItemStat]
+) -> list[ItemFigure]:
+    out = []
+    for section in document.sections:
+        ref = SectionRef(section.id, section.title)
+        for item in section.items:
+            if item.id not in stats:
+                continue
+            out.append(
+                ItemFigure(
+                    id=item.id,
+                    texts=item.text,
+                    section=ref,
+                    kano=item.kano or "performance",
+                    critical=bool(item.critical),
+                    dimension=item.dimension or "interaction",
+                    stat=stats[item.id],
+                    previous=previous.get(item.id),
+                )
+            )
+    return out
+
+
+def _failed_first(items: list[ItemFigure]) -> list[ItemFigure]:
+    """Knock-outs first, then must-be standards, then by how often they failed."""
+    position = {f.id: i for i, f in enumerate(items)}
+    return sorted(
+        items,
+        key=lambda f: (
+            not f.critical,
+            f.kano != "must",
+            -(f.stat.failure_rate or 0.0),
+            position[f.id],
+        ),
+    )
+
+
+def _series(
+    db: Session, branch: Branch, region: Region, wave: Wave, order: list[str]
+) -> list[TrendPoint]:
+    """The branch's score and its region's score in every wave of the checklist so far."""
+    waves = data.series_waves(db, wave)
+    rows = db.exec(
+        select(
+            BranchWaveScore.wave_id,
+            BranchWaveScore.branch_id,
+            BranchWaveScore.score,
+            BranchWaveScore.visits,
+            Branch.competitor,
+        )
+        .join(Branch, Branch.id == BranchWaveScore.branch_id)
+        .where(Branch.region_id == region.id, BranchWaveScore.wave_id.in_([w.id for w in waves]))
+    ).all()
+    per_wave: dict[int, list[BranchAggregate]] = {}
+    flags: dict[int, bool] = {}
+    for wave_id, branch_id, score, visits, competitor in rows:
+        per_wave.setdefault(wave_id, []).append(data.score_only(branch_id, wave_id, score, visits))
+        flags[branch_id] = competitor
+    points = []
+    for w in waves:
+        aggregates = per_wave.get(w.id, [])
+        mine = next((a.score for a in aggregates if a.branch == branch.id), None)
+        region_score = aggregate_region(aggregates, flags, order).score if aggregates else None
+        points.append(TrendPoint(wave=w, score=mine, region_score=region_score))
+    return points
+
+
+def action_rows(
+    db: Session,
+    *,
+    branch: Branch,
+    wave: Wave,
+    known: dict[int, dict[str, ItemStat]] | None = None,
+) -> list[ActionRow]:
+    """The branch's corrective actions with their status and the standard's before/after.
+
+    `known` holds item stats already computed per wave id (filled in as needed).
+    """
+    known = {} if known is None else known
+
+    def stats_of(of: Wave) -> dict[str, ItemStat]:
+        if of.id not in known:
+            document = data.checklist_of(db, of)
+            known[of.id] = branch_item_stats(
+                db, document=document, branch_id=branch.id, wave_id=of.id
+            )[1]
+        return known[of.id]
+
+    today = action_service.branch_today(branch)
+    rows = []
+    for action in action_service.branch_actions(db, branch_id=branch.id):
+        origin = db.get(Wave, action.wave_id)
+        before_stat = stats_of(origin).get(action.item_id)
+        before = before_stat.compliance if before_stat else None
+        later = (wave.starts_on, wave.id) > (origin.starts_on, origin.id)
+        after_stat = stats_of(wave).get(action.item_id) if later else None
+        after = after_stat.compliance if after_stat else None
+        outcome = None
+        if later:
+            outcome = (
+                "not_measured"
+                if after is None or before is None
+                else (
+                    "improved"
+                    if after > before + EPSILON
+                    else "worse"
+                    if after < before - EPSILON
+                    else "unchanged"
+                )
+            )
+        item = next(
+            (i for i in data.checklist_of(db, origin).all_items() if i.id == action.item_id), None
+        )
+        status = action_service.status_of(action, today)
+        rows.append(
+            ActionRow(
+                action=action,
+                status=status,
+                item_texts=item.text if item else action.item_id,
+                origin=origin,
+                before=before,
+                after=after,
+                outcome=outcome,
+            )
+        )
+    rows.sort(key=lambda r: action_service.sort_key(r.status, r.action))
+    return rows

@@ -1,0 +1,253 @@
+"""Reading what scorecards are built from: waves, their checklist, and stored branch aggregates.
+
+Scorecards read the stored `BranchWaveScore` rows (one per branch and wave) rather than
+every visit, so a page costs the same whatever the number of visits behind it.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.models import Branch, BranchWaveScore, ChecklistVersion, Region, User, Wave, WaveBranch
+from app.scoring import BranchAggregate
+from app.scoring import Checklist as ChecklistDoc
+from app.services.access import branch_scope
+from app.services.checklists import document_of
+
+
+def scope_of(db: Session, user: User | None) -> Any:
+    """The WHERE clause on Branch for this user; None means no restriction (HQ, the CLI)."""
+    return None if user is None else branch_scope(db, user)
+
+
+def scoped(query: Any, scope: Any) -> Any:
+    return query if scope is None else query.where(scope)
+
+
+def checklist_of(db: Session, wave: Wave) -> ChecklistDoc:
+    """The checklist document a wave was shopped with."""
+    return document_of(db.get(ChecklistVersion, wave.checklist_version_id))
+
+
+def waves_newest_first(db: Session) -> list[Wave]:
+    return list(db.exec(select(Wave).order_by(Wave.starts_on.desc(), Wave.id.desc())))
+
+
+def series_waves(db: Session, wave: Wave) -> list[Wave]:
+    """Waves of the same checklist (any version) up to and including this one, oldest first."""
+    checklist_id = db.exec(
+        select(ChecklistVersion.checklist_id).where(
+            ChecklistVersion.id == wave.checklist_version_id
+        )
+    ).one()
+    rows = db.exec(
+        select(Wave)
+        .join(ChecklistVersion, ChecklistVersion.id == Wave.checklist_version_id)
+        .where(ChecklistVersion.checklist_id == checklist_id)
+        .order_by(Wave.starts_on, Wave.id)
+    ).all()
+    key = (wave.starts_on, wave.id)
+    return [w for w in rows if (w.starts_on, w.id) <= key]
+
+
+def previous_wave(db: Session, wave: Wave) -> Wave | None:
+    """The wave before this one with the same checklist, which trends compare against."""
+    earlier = series_waves(db, wave)
+    return earlier[-2] if len(earlier) > 1 else None
+
+
+def default_wave(db: Session) -> Wave | None:
+    """The newest wave that already has scored results, else the newest wave."""
+    scored = db.exec(
+        select(Wave)
+        .where(
+            Wave.id.in_(select(BranchWaveScore.wave_id).where(BranchWaveScore.score.is_not(None)))
+        )
+        .order_by(Wave.starts_on.desc(), Wave.id.desc())
+    ).first()
+    return scored or db.exec(select(Wave).order_by(Wave.starts_on.desc(), Wave.id.desc())).first()
+
+
+def branch_waves(db: Session, *, branch: Branch) -> list[Wave]:
+    """The waves that shop this branch (or hold its results), newest first."""
+    planned = select(WaveBranch.wave_id).where(WaveBranch.branch_id == branch.id)
+    stored = select(BranchWaveScore.wave_id).where(BranchWaveScore.branch_id == branch.id)
+    return list(
+        db.exec(
+            select(Wave)
+            .where(Wave.id.in_(planned) | Wave.id.in_(stored))
+            .order_by(Wave.starts_on.desc(), Wave.id.desc())
+        )
+    )
+
+
+def aggregate_of(row: BranchWaveScore) -> BranchAggregate:
+    """A stored row as the aggregation core's record."""
+    return BranchAggregate(
+        branch=row.branch_id,
+        wave=row.wave_id,
+        visits=row.visits,
+        score=row.score,
+        sections=dict(row.sections or {}),
+        dimensions=dict(row.dimensions or {}),
+        delight=row.delight,
+        bands=dict(row.bands or {}),
+        critical_failures=row.critical_failures,
+        must_failure_counts=dict(row.must_failure_counts or {}),
+        weakest_section=row.weakest_section,
+    )
+
+
+def empty_aggregate(branch_id: int, wave_id: int) -> BranchAggregate:
+    """A branch with no approved, scored visit in the wave yet."""
+    return BranchAggregate(
+        branch=branch_id,
+        wave=wave_id,
+        visits=0,
+        score=None,
+        sections={},
+        dimensions={},
+        delight=None,
+        bands={},
+        critical_failures=0,
+        must_failure_counts={},
+        weakest_section=None,
+    )
+
+
+BRANCH_COLUMNS = tuple(Branch.__table__.columns)
+BranchView = namedtuple("BranchView", [column.key for column in BRANCH_COLUMNS])
+BranchView.__doc__ = "A branch's columns, read-only: what rankings need, without ORM cost."
+_NONE: dict[str, Any] = {}  # shared by score-only aggregates, which nothing mutates
+
+
+def score_only(branch_id: int, wave_id: int, score: float | None, visits: int = 0):
+    """A branch's aggregate carrying only its score: enough for trends and region means."""
+    return BranchAggregate(
+        branch=branch_id,
+        wave=wave_id,
+        visits=visits,
+        score=score,
+        sections=_NONE,
+        dimensions=_NONE,
+        delight=None,
+        bands=_NONE,
+        critical_failures=0,
+        must_failure_counts=_NONE,
+        weakest_section=None,
+    )
+
+
+def wave_rows(
+    db: Session,
+    *,
+    wave_id: int,
+    scope: Any,
+    region_ids: Iterable[int] | None = None,
+    full: bool = False,
+) -> list[tuple[Branch, BranchAggregate]]:
+    """Every visible branch with a stored aggregate for the wave.
+
+    Reads plain columns, not ORM objects, to stay fast for a thousand branches: the branch
+    comes as a read-only `BranchView` with a Branch's attributes. `full` also reads the
+    dimensions and must-failure counts, which only a branch scorecard needs.
+    """
+    columns: list[Any] = [
+        *BRANCH_COLUMNS,
+        BranchWaveScore.visits,
+        BranchWaveScore.score,
+        BranchWaveScore.delight,
+        BranchWaveScore.sections,
+        BranchWaveScore.bands,
+        BranchWaveScore.critical_failures,
+        BranchWaveScore.weakest_section,
+    ]
+    if full:
+        columns += [BranchWaveScore.dimensions, BranchWaveScore.must_failure_counts]
+    query = scoped(
+        select(*columns)
+        .join(Branch, Branch.id == BranchWaveScore.branch_id)
+        .where(BranchWaveScore.wave_id == wave_id),
+        scope,
+    )
+    if region_ids is not None:
+        query = query.where(Branch.region_id.in_(list(region_ids)))
+    out = []
+    width = len(BRANCH_COLUMNS)
+    for row in db.connection().execute(query):  # core rows, streamed: no ORM buffering
+        branch = BranchView(*row[:width])
+        visits, score, delight, sections, bands, critical, weakest, *more = row[width:]
+        dimensions, musts = more if more else ({}, {})
+        aggregate = BranchAggregate(
+            branch=branch.id,
+            wave=wave_id,
+            visits=visits,
+            score=score,
+            sections=sections or {},
+            dimensions=dimensions or {},
+            delight=delight,
+            bands=bands or {},
+            critical_failures=critical,
+            must_failure_counts=musts or {},
+            weakest_section=weakest,
+        )
+        out.append((branch, aggregate))
+    return out
+
+
+def wave_scores(
+    db: Session, *, wave_id: int, branch_ids: Iterable[int] | None = None, scope: Any = None
+) -> dict[int, float | None]:
+    """Branch id -> stored score in a wave (only the score: what trends need)."""
+    query = scoped(
+        select(BranchWaveScore.branch_id, BranchWaveScore.score)
+        .join(Branch, Branch.id == BranchWaveScore.branch_id)
+        .where(BranchWaveScore.wave_id == wave_id),
+        scope,
+    )
+    if branch_ids is not None:
+        query = query.where(BranchWaveScore.branch_id.in_(list(branch_ids)))
+    return dict(db.exec(query).all())
+
+
+def wave_branches(
+    db: Session, *, wave_id: int, scope: Any, region_ids: Iterable[int] | None = None
+) -> list[Branch]:
+    """The visible branches a wave plans to shop."""
+    query = scoped(
+        select(Branch)
+        .join(WaveBranch, WaveBranch.branch_id == Branch.id)
+        .where(WaveBranch.wave_id == wave_id),
+        scope,
+    )
+    if region_ids is not None:
+        query = query.where(Branch.region_id.in_(list(region_ids)))
+    return list(db.exec(query.order_by(Branch.code)))
+
+
+def unscored_branches(
+    db: Session, *, wave_id: int, scope: Any, region_ids: Iterable[int] | None = None
+) -> list[Branch]:
+    """The visible branches a wave plans to shop that have no score in it yet."""
+    scored = select(BranchWaveScore.branch_id).where(
+        BranchWaveScore.wave_id == wave_id, BranchWaveScore.score.is_not(None)
+    )
+    query = scoped(
+        select(Branch)
+        .join(WaveBranch, WaveBranch.branch_id == Branch.id)
+        .where(WaveBranch.wave_id == wave_id, Branch.id.not_in(scored)),
+        scope,
+    )
+    if region_ids is not None:
+        query = query.where(Branch.region_id.in_(list(region_ids)))
+    return list(db.exec(query.order_by(Branch.code)))
+
+
+def visible_regions(db: Session, *, scope: Any) -> list[Region]:
+    """Regions holding at least one branch this user may see."""
+    branch_regions = scoped(select(Branch.region_id), scope)
+    return list(db.exec(select(Region).where(Region.id.in_(branch_regions)).order_by(Region.code)))

@@ -1,0 +1,207 @@
+"""Drill-down behind a scorecard: one standard across a branch's visits, and one visit.
+
+Managers reach the answers, comments and photos that explain a figure; the shopper
+who made the visit is never part of what is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from app.errors import NotFound
+from app.i18n import _
+from app.models import Branch, ChecklistVersion, Photo, Region, User, Visit, VisitScore, Wave
+from app.scoring import Item, score_visit, text_for
+from app.services import disputes as dispute_service
+from app.services import scorecard_data as data
+from app.services.access import get_branch, get_visit
+from app.services.checklists import document_of
+from app.services.scorecard_items import answer_text, answers_by_visit, counted_visits
+from app.services.scorecard_types import DisputeRow, SectionRef, lang
+from app.services.scoring import engine_value
+
+
+@dataclass
+class AnswerLine:
+    """One answer as a manager sees it: value, how it scored, comment and photos."""
+
+    item: Item
+    answer: str
+    score: float | None  # the fraction met in percent; None when not applicable
+    applicable: bool
+    comment: str
+    photos: list[Photo]
+    disputes: list[DisputeRow] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return text_for(self.item.text, lang())
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.score is None else self.score >= 100.0
+
+
+@dataclass
+class SectionLines:
+    section: SectionRef
+    compliance: float | None
+    lines: list[AnswerLine]
+
+
+@dataclass
+class VisitDetail:
+    visit: Visit
+    branch: Branch
+    region: Region
+    wave: Wave | None
+    stored: VisitScore | None
+    sections: list[SectionLines]
+    deadline: datetime | None
+    window_open: bool
+    disputes: list[DisputeRow]
+
+
+def _photos(db: Session, visit_ids: list[int]) -> dict[tuple[int, str], list[Photo]]:
+    out: dict[tuple[int, str], list[Photo]] = {}
+    if visit_ids:
+        query = select(Photo).where(Photo.visit_id.in_(visit_ids)).order_by(Photo.id)
+        for photo in db.exec(query):
+            out.setdefault((photo.visit_id, photo.item_id), []).append(photo)
+    return out
+
+
+def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail:
+    """Every answer of a visit by moment of truth, with scores, comments, photos and disputes."""
+    if user is not None:
+        visit = get_visit(db, user, visit.id)
+    branch = db.get(Branch, visit.branch_id)
+    wave = db.get(Wave, visit.wave_id) if visit.wave_id else None
+    document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
+    answers = answers_by_visit(db, [visit.id])[visit.id]
+    result = score_visit(document, {k: engine_value(a) for k, a in answers.items()})
+    photos = _photos(db, [visit.id])
+    disputes = dispute_service.rows(db, user=user, visit_ids=[visit.id])
+    sections = []
+    for section in document.sections:
+        lines = []
+        for item in section.items:
+            scored = result.items.get(item.id)
+            hidden = item.kind == "photo" or (scored is not None and not scored.shown)
+            if hidden and not photos.get((visit.id, item.id)):
+                continue  # an item not asked, or a photo item without photos
+            applicable = bool(scored and scored.applicable and scored.fraction is not None)
+            answer = answers.get(item.id)
+            lines.append(
+                AnswerLine(
+                    item=item,
+                    answer="" if item.kind == "photo" else answer_text(item, answer, lang()),
+                    score=100.0 * scored.fraction if applicable else None,
+                    applicable=applicable,
+                    comment=answer.comment if answer else "",
+                    photos=photos.get((visit.id, item.id), []),
+                    disputes=[d for d in disputes if d.dispute.item_id == item.id],
+                )
+            )
+        sections.append(
+            SectionLines(
+                SectionRef(section.id, section.title), result.sections.get(section.id), lines
+            )
+        )
+    return VisitDetail(
+        visit=visit,
+        branch=branch,
+        region=db.get(Region, branch.region_id),
+        wave=wave,
+        stored=db.get(VisitScore, visit.id),
+        sections=sections,
+        deadline=dispute_service.deadline(visit),
+        window_open=dispute_service.window_open(visit),
+        disputes=disputes,
+    )
+
+
+@dataclass
+class StandardVisit:
+    """One visit's evidence for a standard."""
+
+    visit: Visit
+    score: float | None  # the visit's score
+    answer: str
+    fraction: float | None
+    comment: str
+    photos: list[Photo]
+    disputable: bool = False
+
+    @property
+    def met(self) -> bool:
+        return self.fraction is not None and self.fraction >= 100.0
+
+
+@dataclass
+class StandardDetail:
+    branch: Branch
+    region: Region
+    wave: Wave
+    item: Item
+    section: SectionRef
+    visits: list[StandardVisit]
+
+    @property
+    def text(self) -> str:
+        return text_for(self.item.text, lang())
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for v in self.visits if not v.met)
+
+
+def standard_detail(
+    db: Session, *, user: User | None, branch: Branch, wave: Wave, item_id: str
+) -> StandardDetail:
+    """The visits of a wave in which a standard applied, failures first, with their evidence."""
+    if user is not None:
+        branch = get_branch(db, user, branch.id)
+    document = data.checklist_of(db, wave)
+    item = next((i for i in document.all_items() if i.id == item_id and i.scored), None)
+    if item is None:
+        raise NotFound(_("Not found."))
+    visits = counted_visits(db, branch_ids=[branch.id], wave_id=wave.id)
+    answers = answers_by_visit(db, [v.id for v in visits])
+    photos = _photos(db, [v.id for v in visits])
+    scores = {
+        s.visit_id: s.score
+        for s in db.exec(select(VisitScore).where(VisitScore.visit_id.in_([v.id for v in visits])))
+    }
+    rows = []
+    for visit in visits:
+        given = answers[visit.id]
+        scored = score_visit(document, {k: engine_value(a) for k, a in given.items()})
+        entry = scored.items[item.id]
+        if not entry.applicable or entry.fraction is None:
+            continue
+        answer = given.get(item.id)
+        rows.append(
+            StandardVisit(
+                visit=visit,
+                score=scores.get(visit.id),
+                answer=answer_text(item, answer, lang()),
+                fraction=100.0 * entry.fraction,
+                comment=answer.comment if answer else "",
+                photos=photos.get((visit.id, item.id), []),
+                disputable=dispute_service.window_open(visit),
+            )
+        )
+    rows.sort(key=lambda r: (r.met, r.visit.time_in or r.visit.created_at))
+    section = document.section_of(item.id)
+    return StandardDetail(
+        branch=branch,
+        region=db.get(Region, branch.region_id),
+        wave=wave,
+        item=item,
+        section=SectionRef(section.id, section.title),
+        visits=rows,
+    )

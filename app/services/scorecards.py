@@ -1,0 +1,182 @@
+"""Scorecards: the overview of a wave's regions and one branch's scorecard.
+
+The stable API for pages, exports and PDF reports:
+`overview(db, *, user, wave, region=None) -> Overview` and
+`branch_scorecard(db, *, user, branch, wave) -> BranchScorecard`. `user=None` means
+HQ or the command line (no restriction). Every figure comes from the aggregation core
+(scoring.md §7) applied to the stored branch-wave aggregates.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.errors import NotFound
+from app.i18n import _
+from app.models import Branch, Region, User, Wave
+from app.scoring import BranchAggregate, aggregate_region, early_warnings, trend, zone_of
+from app.services import scorecard_data as data
+from app.services.access import get_branch
+from app.services.scorecard_branch import build_branch_scorecard
+from app.services.scorecard_types import (
+    BranchRow,
+    BranchScorecard,
+    Overview,
+    RegionRow,
+    SectionRef,
+    Warning,
+)
+
+__all__ = [
+    "BranchScorecard",
+    "Overview",
+    "branch_scorecard",
+    "branch_waves",
+    "default_wave",
+    "overview",
+    "visible_region",
+]
+
+default_wave = data.default_wave
+branch_waves = data.branch_waves
+
+
+def visible_region(db: Session, *, user: User | None, region_id: int) -> Region:
+    """A region the user may look at (one of a manager's regions), else NotFound."""
+    region = db.get(Region, region_id)
+    if region is None or region.id not in {
+        r.id for r in data.visible_regions(db, scope=data.scope_of(db, user))
+    }:
+        raise NotFound(_("Not found."))
+    return region
+
+
+def overview(
+    db: Session, *, user: User | None, wave: Wave, region: Region | None = None
+) -> Overview:
+    """Each visible region's score, bands, ranking with trends and warnings, for one wave."""
+    document = data.checklist_of(db, wave)
+    order = document.section_ids
+    scope = data.scope_of(db, user)
+    region_ids = [region.id] if region is not None else None
+    rows = data.wave_rows(db, wave_id=wave.id, scope=scope, region_ids=region_ids)
+    previous = data.previous_wave(db, wave)
+    before = (
+        data.wave_scores(db, wave_id=previous.id, branch_ids=[b.id for b, _a in rows])
+        if previous and rows
+        else {}
+    )
+    unscored = data.unscored_branches(db, wave_id=wave.id, scope=scope, region_ids=region_ids)
+    regions = {r.id: r for r in data.visible_regions(db, scope=scope)}
+    by_region: dict[int, list[tuple[Branch, BranchAggregate]]] = {}
+    for branch, aggregate in rows:
+        by_region.setdefault(branch.region_id, []).append((branch, aggregate))
+    waiting: dict[int, list[Branch]] = {}
+    for branch in unscored:
+        waiting.setdefault(branch.region_id, []).append(branch)
+    shown = sorted(set(by_region) | set(waiting), key=lambda r: regions[r].code)
+
+    refs = {s.id: SectionRef(s.id, s.title) for s in document.sections}
+    previous_record = data.score_only(0, previous.id if previous else 0, None)
+
+    def ref(section_id: str | None) -> SectionRef | None:
+        return refs.get(section_id or "")
+
+    def branch_row(branch: Branch, region: Region, agg: BranchAggregate) -> BranchRow:
+        was = before.get(branch.id)
+        prior = None
+        if was is not None:  # one reused record: early_warnings reads it and keeps nothing
+            prior = previous_record
+            prior.branch, prior.score = branch.id, was
+        warnings = (
+            []
+            if branch.competitor
+            else [
+                Warning(w.reason, w.value)
+                for w in early_warnings(agg, prior, document.adequate, document.alert_drop)
+            ]
+        )
+        return BranchRow(
+            branch=branch,
+            region=region,
+            score=agg.score,
+            band=zone_of(agg.score, agg.delight, document.adequate, document.desired),
+            visits=agg.visits,
+            bands=agg.bands,
+            critical_failures=agg.critical_failures,
+            previous_score=was,
+            trend=trend(agg.score, was),
+            warnings=warnings,
+            weakest=ref(agg.weakest_section),
+        )
+
+    region_rows: list[RegionRow] = []
+    everyone: list[BranchAggregate] = []
+    competitor: dict[int, bool] = {}
+    for rid in shown:
+        members = by_region.get(rid, [])
+        flags = {b.id: b.competitor for b, _a in members}
+        competitor.update(flags)
+        everyone.extend(a for _b, a in members)
+        summary = aggregate_region([a for _b, a in members], flags, order)
+        branches = {b.id: b for b, _a in members}
+        ranking = [branch_row(branches[a.branch], regions[rid], a) for a in summary.ranking]
+        for rank, row in enumerate(ranking, start=1):
+            row.rank = rank
+        bands: dict[str, int] = {}
+        for agg in summary.ranking:
+            for band, count in agg.bands.items():
+                bands[band] = bands.get(band, 0) + count
+        region_rows.append(
+            RegionRow(
+                region=regions[rid],
+                score=summary.score,
+                band=zone_of(summary.score, summary.delight, document.adequate, document.desired),
+                visits=summary.visits,
+                branches_scored=summary.branches,
+                bands=bands,
+                critical_failures=summary.critical_failures,
+                sections=summary.sections,
+                weakest=ref(summary.weakest_section),
+                weakest_score=summary.sections.get(summary.weakest_section or ""),
+                ranking=ranking,
+                benchmark=[
+                    branch_row(branches[a.branch], regions[rid], a) for a in summary.benchmark
+                ],
+                benchmark_score=summary.benchmark_score,
+                unscored=waiting.get(rid, []),
+            )
+        )
+    total = aggregate_region(everyone, competitor, order)
+    warned = [row for r in region_rows for row in r.ranking if row.warnings]
+    warned.sort(key=lambda row: (0 if row.critical_failures else 1, row.score or 0.0))
+    totals: dict[str, int] = {}
+    for r in region_rows:
+        for band, count in r.bands.items():
+            totals[band] = totals.get(band, 0) + count
+    return Overview(
+        wave=wave,
+        previous_wave=previous,
+        waves=data.waves_newest_first(db),
+        checklist_name=document.name,
+        adequate=document.adequate,
+        desired=document.desired,
+        alert_drop=document.alert_drop,
+        sections=list(refs.values()),
+        regions=region_rows,
+        warnings=warned,
+        score=total.score,
+        band=zone_of(total.score, total.delight, document.adequate, document.desired),
+        visits=total.visits,
+        bands=totals,
+        benchmark_score=total.benchmark_score,
+    )
+
+
+def branch_scorecard(
+    db: Session, *, user: User | None, branch: Branch, wave: Wave
+) -> BranchScorecard:
+    """One branch in one wave: every figure its scorecard page or PDF report shows."""
+    if user is not None:
+        branch = get_branch(db, user, branch.id)
+    return build_branch_scorecard(db, branch=branch, wave=wave)

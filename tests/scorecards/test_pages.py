@@ -1,0 +1,126 @@
+"""The pages: full loads work without JavaScript; HTMX gets only the `results` block."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import login
+
+
+def test_overview_full_page_and_htmx_fragment(client, scdata):
+    login(client, "manager", "manager-pass")
+    w1, w2 = scdata["waves"]["W1"], scdata["waves"]["W2"]
+    full = client.get("/scorecards")
+    assert full.status_code == 200
+    assert "<html" in full.text and 'id="results"' in full.text
+    assert f'<option value="{w2.id}" selected>' in full.text  # the newest wave with results
+    assert 'hx-push-url="true"' in full.text and 'hx-get="/scorecards"' in full.text
+    assert "<svg" in full.text and "<table" in full.text  # a chart and its data table
+    fragment = client.get(f"/scorecards?wave={w1.id}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<div id="results"')
+    assert "<html" not in fragment.text and "<form" not in fragment.text.split("Download")[0]
+    assert "trends against" not in fragment.text  # wave 1 has no previous wave
+    assert "HX-Request" in fragment.headers["vary"]
+    assert client.get(f"/scorecards?wave={w1.id}&region=").status_code == 200  # "all regions"
+    assert client.get(f"/scorecards?wave={w1.id}&region=east").status_code == 404
+    restore = client.get(
+        f"/scorecards?wave={w1.id}",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in restore.text  # history restore needs the whole page
+
+
+def test_branch_scorecard_page(client, scdata):
+    login(client, "manager", "manager-pass")
+    e1, w1, w2 = scdata["branches"]["E1"], scdata["waves"]["W1"], scdata["waves"]["W2"]
+    page = client.get(f"/scorecards/branches/{e1.id}?wave={w2.id}").text
+    assert page.count("<svg") == 3  # moments, trend, dimensions
+    assert page.count('role="img" aria-labelledby=') == 3
+    assert "Weakest moment" in page and "Checkout" in page
+    assert "Dropped by 38.9 points" in page
+    assert f"/scorecards/branches/{e1.id}/standards/receipt?wave={w2.id}" in page
+    assert re.search(r"Receipt</a>.*?Knock-out", page, re.S)
+    fragment = client.get(
+        f"/scorecards/branches/{e1.id}?wave={w1.id}", headers={"HX-Request": "true"}
+    ).text
+    assert fragment.lstrip().startswith('<div id="results"') and "88.9" in fragment
+
+
+def test_standard_drill_down_shows_answers_comments_and_photos(client, db, scdata):
+    from app.models import Photo
+
+    visit = scdata["visits"][5]  # E1, receipt 'no'
+    db.add(
+        Photo(
+            visit_id=visit.id,
+            item_id="receipt",
+            path="p.jpg",
+            thumb_path="t.jpg",
+            size=1,
+            width=1,
+            height=1,
+            sha256="1" * 64,
+        )
+    )
+    db.flush()
+    login(client, "manager", "manager-pass")
+    e1, w2 = scdata["branches"]["E1"], scdata["waves"]["W2"]
+    page = client.get(f"/scorecards/branches/{e1.id}/standards/receipt?wave={w2.id}").text
+    assert "failed in 1 of" in page and "2 visits" in page
+    assert "note on receipt" in page
+    assert f"/visits/{visit.id}/photos/" in page and "/thumb" in page
+    assert f"/scorecards/visits/{visit.id}" in page
+    detail = client.get(f"/scorecards/visits/{visit.id}").text
+    assert "note on receipt" in detail and "Knock-out" in detail
+    assert (
+        client.get(f"/scorecards/branches/{e1.id}/standards/nope?wave={w2.id}").status_code == 404
+    )
+
+
+def test_chinese_pages(client, scdata):
+    login(client, "manager", "manager-pass")
+    client.cookies.set("sm_lang", "zh_CN")
+    e1, w2 = scdata["branches"]["E1"], scdata["waves"]["W2"]
+    page = client.get(f"/scorecards/branches/{e1.id}?wave={w2.id}").text
+    assert "短板" in page and "结账" in page and "各关键时刻达标率" in page
+
+
+def test_manager_home_shows_scores_and_warnings(client, scdata):
+    login(client, "manager", "manager-pass")
+    home = client.get("/").text
+    assert "<h1>My regions</h1>" in home
+    assert "Early warnings" in home and "East One" in home
+    assert "/scorecards?region=" in home
+
+
+def test_scorecards_without_any_wave(client, world):
+    login(client, "manager", "manager-pass")
+    page = client.get("/scorecards")
+    assert page.status_code == 200 and "There are no waves yet" in page.text
+    assert client.get("/scorecards?wave=424242").status_code == 404
+
+
+def test_many_branches_collapse_the_overview_to_one_line_per_region(client, scdata, monkeypatch):
+    from app.routers import scorecards as pages
+
+    monkeypatch.setattr(pages, "COMPACT_ABOVE", 2)
+    monkeypatch.setattr(pages, "WARNING_LIMIT", 0)
+    login(client, "admin", "admin-pass")
+    w2, east = scdata["waves"]["W2"], scdata["regions"]["E"]
+    page = client.get(f"/scorecards?wave={w2.id}").text
+    assert "regions-table" in page and "ranking" not in page
+    assert f"/scorecards?wave={w2.id}&amp;region={east.id}" in page
+    assert "1 more branches are flagged" in page
+    full = client.get(f"/scorecards?wave={w2.id}&region={east.id}").text
+    assert "regions-table" not in full and 'class="data ranking"' in full
+
+
+def test_dispute_tabs_swap_the_list_in_place(client, scdata):
+    login(client, "reviewer", "reviewer-pass")
+    full = client.get("/disputes?status=accepted").text
+    assert 'href="/disputes?status=accepted" aria-current="page"' in full
+    fragment = client.get("/disputes?status=all", headers={"HX-Request": "true"}).text
+    assert fragment.lstrip().startswith('<div id="results"')
+    assert 'href="/disputes?status=all" aria-current="page"' in fragment
+    assert "<html" not in fragment
