@@ -1,0 +1,224 @@
+"""Rendered reports kept on disk under a key made of everything they show.
+
+The key hashes the approved visits and their scores, answers, photos and audit
+events, the stored aggregates behind the region and competitor figures, corrective
+actions, disputes, the branch and wave, the language, the company name, the report
+templates and stylesheet, and the branch's date (open actions turn overdue by the
+day). Any change gives a new key, so a stale PDF is never served; the files live in
+`media_dir/reports-cache/<key>.pdf`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from app.models import (
+    Answer,
+    AuditEvent,
+    Branch,
+    BranchWaveScore,
+    ChecklistVersion,
+    CorrectiveAction,
+    Dispute,
+    Photo,
+    Region,
+    Visit,
+    VisitScore,
+    VisitStatus,
+    Wave,
+)
+from app.reports.fetcher import STATIC_DIR
+from app.reports.fonts import cjk_font
+from app.services.scorecard_data import series_waves
+from app.settings import get_settings
+
+REPORT_VERSION = "1"  # bump when the report's data assembly changes meaning
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "reports"
+CACHE_DIRNAME = "reports-cache"
+KEEP_DAYS = 30
+
+
+@lru_cache
+def template_version() -> str:
+    """A digest of the report templates and print CSS: editing them invalidates the cache."""
+    digest = hashlib.sha256(REPORT_VERSION.encode())
+    for path in [*sorted(TEMPLATE_DIR.glob("*.html")), STATIC_DIR / "report.css"]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def branch_date(branch: Branch) -> date:
+    """Today where the branch is (the day open actions are judged overdue by)."""
+    return datetime.now(UTC).astimezone(ZoneInfo(branch.timezone or "UTC")).date()
+
+
+def _rows(db: Session, query: Any) -> list[list[Any]]:
+    return [list(row) for row in db.exec(query).all()]
+
+
+def _visit_content(db: Session, visit_ids: list[int]) -> dict[str, Any]:
+    """What the visits section and the figures show of these visits."""
+    return {
+        "scores": _rows(
+            db,
+            select(VisitScore.visit_id, VisitScore.score, VisitScore.scored_at)
+            .where(VisitScore.visit_id.in_(visit_ids))
+            .order_by(VisitScore.visit_id),
+        ),
+        "answers": _rows(
+            db,
+            select(
+                Answer.id,
+                Answer.item_id,
+                Answer.value,
+                Answer.na,
+                Answer.comment,
+                Answer.updated_at,
+            )
+            .where(Answer.visit_id.in_(visit_ids))
+            .order_by(Answer.id),
+        ),
+        "photos": _rows(
+            db,
+            select(Photo.id, Photo.item_id, Photo.thumb_path, Photo.sha256)
+            .where(Photo.visit_id.in_(visit_ids))
+            .order_by(Photo.id),
+        ),
+        "events": _rows(
+            db,
+            select(AuditEvent.id, AuditEvent.action, AuditEvent.at)
+            .where(AuditEvent.visit_id.in_(visit_ids))
+            .order_by(AuditEvent.id),
+        ),
+        "disputes": _rows(
+            db,
+            select(Dispute.id, Dispute.status, Dispute.resolution, Dispute.resolved_at)
+            .where(Dispute.visit_id.in_(visit_ids))
+            .order_by(Dispute.id),
+        ),
+    }
+
+
+def content_key(db: Session, *, branch: Branch, wave: Wave, language: str) -> str:
+    """The cache key of one branch's report for a wave in a language."""
+    settings = get_settings()
+    waves = series_waves(db, wave)
+    wave_ids = [w.id for w in waves]
+    visits = _rows(
+        db,
+        select(
+            Visit.id,
+            Visit.status,
+            Visit.approved_at,
+            Visit.time_in,
+            Visit.time_out,
+            Visit.channel,
+            Visit.scenario,
+        )
+        .where(
+            Visit.branch_id == branch.id,
+            Visit.wave_id == wave.id,
+            Visit.status == VisitStatus.approved,
+        )
+        .order_by(Visit.id),
+    )
+    neighbours = or_(Branch.region_id == branch.region_id, Branch.competitor.is_(True))
+    content = {
+        "template": template_version(),
+        "language": language,
+        "company": settings.company_name,
+        "font": cjk_font().family,
+        "today": branch_date(branch).isoformat(),
+        "branch": branch.model_dump(),
+        "region": db.get(Region, branch.region_id).model_dump(),
+        "waves": [w.model_dump(exclude={"created_at"}) for w in waves],
+        "checklists": _rows(
+            db,
+            select(ChecklistVersion.id, ChecklistVersion.content_hash).where(
+                ChecklistVersion.id.in_([w.checklist_version_id for w in waves])
+            ),
+        ),
+        "aggregates": _rows(
+            db,
+            select(
+                BranchWaveScore.wave_id,
+                BranchWaveScore.branch_id,
+                BranchWaveScore.score,
+                BranchWaveScore.updated_at,
+                Branch.competitor,
+                Branch.region_id,
+            )
+            .join(Branch, Branch.id == BranchWaveScore.branch_id)
+            .where(BranchWaveScore.wave_id.in_(wave_ids), neighbours)
+            .order_by(BranchWaveScore.wave_id, BranchWaveScore.branch_id),
+        ),
+        "visits": visits,
+        "visit_content": _visit_content(db, [v[0] for v in visits]),
+        "actions": [
+            a.model_dump()
+            for a in db.exec(
+                select(CorrectiveAction)
+                .where(CorrectiveAction.branch_id == branch.id)
+                .order_by(CorrectiveAction.id)
+            )
+        ],
+    }
+    encoded = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def cache_dir() -> Path:
+    return get_settings().resolved_media_dir / CACHE_DIRNAME
+
+
+def cached_path(key: str) -> Path:
+    return cache_dir() / f"{key}.pdf"
+
+
+def read_cached(key: str) -> bytes | None:
+    """The cached PDF, marked as used now (pruning keeps what is still downloaded)."""
+    path = cached_path(key)
+    try:
+        data = path.read_bytes()
+        os.utime(path)
+    except FileNotFoundError:
+        return None
+    return data
+
+
+def prune(*, max_age_days: int = KEEP_DAYS) -> int:
+    """Delete cached PDFs unused for `max_age_days` (stale keys are never asked for again)."""
+    cutoff = datetime.now(UTC).timestamp() - max_age_days * 86400
+    removed = 0
+    for path in cache_dir().glob("*.pdf") if cache_dir().is_dir() else ():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def store(key: str, pdf: bytes) -> Path:
+    """Write atomically (a temporary file renamed), so a reader never sees half a PDF."""
+    directory = cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pdf")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pdf)
+    target = cached_path(key)
+    os.replace(tmp, target)
+    return target

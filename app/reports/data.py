@@ -1,0 +1,125 @@
+"""What one branch's audit report shows, built on the scorecard service (same figures).
+
+The scorecard gives every figure and the charts; this adds the report's own parts:
+the visits standard by standard, the cover's facts, and helpers the template uses
+to show times in the branch's zone and "page x of y" in the report's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from markupsafe import Markup
+from sqlmodel import Session
+
+from app.charts.scorecard import dimension_chart, section_chart, trend_chart
+from app.i18n import _, content_language, current_language
+from app.models import Branch, Wave
+from app.reports.cache import branch_date
+from app.reports.fonts import FontStatus, cjk_font
+from app.reports.visits import VisitDetail, visit_details
+from app.services.scorecard_types import ActionRow, BranchScorecard, DisputeRow, ItemFigure
+from app.services.scorecards import branch_scorecard
+from app.settings import get_settings
+
+CHART_WIDTH = 700.0  # px; the SVG scales to the column, so this sets the type size on paper
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    """Translate everything rendered inside the block into `code` (en, zh_CN)."""
+    token = current_language.set(code)
+    try:
+        yield
+    finally:
+        current_language.reset(token)
+
+
+@dataclass
+class BranchReport:
+    """One branch's report for a wave: the scorecard plus the visits behind it."""
+
+    card: BranchScorecard
+    visits: list[VisitDetail]
+    thumbs: dict[int, str]
+    charts: dict[str, Markup]
+    company: str
+    fonts: FontStatus
+    issued: date
+    language: str
+
+    @property
+    def lang_tag(self) -> str:
+        return content_language(self.language)
+
+    @property
+    def critical_failures(self) -> list[ItemFigure]:
+        return [f for f in self.card.failed if f.critical]
+
+    @property
+    def must_failures(self) -> list[ItemFigure]:
+        return [f for f in self.card.failed if f.kano == "must" and not f.critical]
+
+    @property
+    def open_actions(self) -> list[ActionRow]:
+        return [a for a in self.card.actions if a.status != "done"]
+
+    @property
+    def disputes(self) -> list[DisputeRow]:
+        return self.card.disputes
+
+    def day(self, value: datetime | None) -> str:
+        """A timestamp's date where the branch is, in the report's language."""
+        if value is None:
+            return ""
+        local = value.astimezone(ZoneInfo(self.card.branch.timezone or "UTC"))
+        return format_date(local, format="medium", locale=self.language)
+
+    def clock(self, value: datetime | None) -> str:
+        if value is None:
+            return "–"
+        local = value.astimezone(ZoneInfo(self.card.branch.timezone or "UTC"))
+        return format_time(local, format="HH:mm", locale=self.language)
+
+    def date(self, value: date | None) -> str:
+        return format_date(value, format="medium", locale=self.language) if value else ""
+
+
+def page_counter_css() -> Markup:
+    """The translated "page x of y" as a CSS `content` value with live counters."""
+    text = _("Page %(page)s of %(pages)s", page="\x00page\x00", pages="\x00pages\x00")
+    parts = []
+    for index, chunk in enumerate(text.split("\x00")):
+        if index % 2:
+            parts.append(f"counter({'page' if chunk == 'page' else 'pages'})")
+        elif chunk:
+            escaped = chunk.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+            parts.append(f'"{escaped}"')
+    return Markup(" ".join(parts))
+
+
+def assemble(db: Session, *, branch: Branch, wave: Wave) -> BranchReport:
+    """Gather a report's content (call inside `language(...)`: labels are translated here)."""
+    card = branch_scorecard(db, user=None, branch=branch, wave=wave)
+    visits, thumbs = visit_details(db, branch_id=branch.id, wave_id=wave.id)
+    charts = {
+        "sections": Markup(section_chart(card, width=CHART_WIDTH)),
+        "trend": Markup(trend_chart(card, width=CHART_WIDTH)),
+    }
+    if card.dimensions:
+        charts["dimensions"] = Markup(dimension_chart(card, width=CHART_WIDTH))
+    return BranchReport(
+        card=card,
+        visits=visits,
+        thumbs=thumbs,
+        charts=charts,
+        company=get_settings().company_name,
+        fonts=cjk_font(),
+        issued=branch_date(branch),
+        language=current_language.get(),
+    )

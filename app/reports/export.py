@@ -1,0 +1,167 @@
+"""Running one bulk export: every branch's report in a process pool, a summary, one ZIP.
+
+Reports render in a `ProcessPoolExecutor` using all cores (spawned workers, each with
+its own long-lived renderer and database engine); the PDFs go through the report
+cache, so a branch whose data has not changed is not rendered again. A branch that
+fails is recorded with its error and listed in the summary; the others carry on.
+`workers=1` renders everything in this process (the single-process baseline).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from sqlmodel import Session
+
+from app.db import new_session
+from app.models import Branch, Region, ReportJob, Wave, utcnow
+from app.reports import cache
+from app.reports.jobs import export_branches
+from app.reports.service import render_branch, report_filename
+from app.reports.summary import render_summary
+from app.settings import Settings, get_settings
+
+EXPORT_DIRNAME = "report-exports"
+PROGRESS_EVERY = 0.5  # seconds between progress writes while branches complete
+
+
+def _configure(database_url: str, var_dir: str, media_dir: str) -> None:
+    """Pool initializer: point a fresh process at the same database and media folder."""
+    os.environ.update(DATABASE_URL=database_url, VAR_DIR=var_dir, MEDIA_DIR=media_dir)
+    from app.db import get_engine
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+def cached_report(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Path:
+    """The branch's report file in the cache, rendered first when missing."""
+    key = cache.content_key(db, branch=branch, wave=wave, language=lang)
+    path = cache.cached_path(key)
+    if not path.exists():
+        path = cache.store(key, render_branch(db, branch=branch, wave=wave, lang=lang).pdf)
+    return path
+
+
+def render_one(branch_id: int, wave_id: int, lang: str) -> tuple[bool, str]:
+    """Pool task: (True, path of the PDF) or (False, the error), never an exception."""
+    try:
+        with new_session(write=False) as db:
+            branch, wave = db.get(Branch, branch_id), db.get(Wave, wave_id)
+            return True, str(cached_report(db, branch=branch, wave=wave, lang=lang))
+    except Exception as exc:
+        return False, f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _results(
+    tasks: list[tuple[Branch, tuple[int, int, str]]], workers: int, settings: Settings
+) -> Iterator[tuple[Branch, tuple[bool, str]]]:
+    """(branch, outcome) in completion order, from the pool or from this process."""
+    if workers == 1:
+        for branch, args in tasks:
+            yield branch, render_one(*args)
+        return
+    context = multiprocessing.get_context("spawn")  # never fork a threaded web process
+    config = (
+        settings.resolved_database_url,
+        str(settings.var_dir),
+        str(settings.resolved_media_dir),
+    )
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_configure, initargs=config
+    ) as pool:
+        futures: dict[Future, Branch] = {pool.submit(render_one, *a): b for b, a in tasks}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a worker died (BrokenProcessPool): report, go on
+                outcome = (False, f"{type(exc).__name__}: {exc}"[:500])
+            yield futures[future], outcome
+
+
+def run_job(
+    job_id: int,
+    *,
+    workers: int | None = None,
+    settings: Settings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReportJob:
+    """Render every branch of a claimed job into its ZIP with the summary; returns the job."""
+    settings = settings or get_settings()
+    workers = workers or os.cpu_count() or 1
+    with new_session() as db:
+        job = db.get(ReportJob, job_id)
+        wave = db.get(Wave, job.wave_id)
+        region = db.get(Region, job.region_id) if job.region_id else None
+        branches = export_branches(db, wave=wave, region_id=job.region_id)
+        job.status, job.total, job.done, job.failures = "running", len(branches), 0, []
+        db.add(job)
+        db.commit()
+    directory = settings.resolved_media_dir / EXPORT_DIRNAME
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"job-{job_id}.zip"
+    failures: list[dict[str, str]] = []
+    done, last = 0, 0.0
+    tasks = [(b, (b.id, wave.id, job.language)) for b in branches]
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+        for branch, (ok, payload) in _results(tasks, min(workers, max(len(tasks), 1)), settings):
+            if ok:
+                archive.write(payload, report_filename(branch, wave, job.language))
+            else:
+                failures.append({"branch": branch.code, "error": payload})
+            done += 1
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY or done == len(tasks):
+                _save_progress(job_id, done, failures)
+                last = now
+            if progress:
+                progress(done, len(tasks))
+        with new_session(write=False) as db:
+            summary = render_summary(
+                db,
+                wave=db.get(Wave, wave.id),
+                region=region,
+                failures=failures,
+                lang=job.language,
+            )
+        archive.writestr("00-summary.pdf", summary)
+    cache.prune()
+    with new_session() as db:
+        job = db.get(ReportJob, job_id)
+        job.status, job.done, job.failures = "done", done, failures
+        job.path = str(target.relative_to(settings.resolved_media_dir))
+        job.finished_at = utcnow()
+        db.add(job)
+        db.commit()
+        return job
+
+
+def _save_progress(job_id: int, done: int, failures: list[dict[str, str]]) -> None:
+    with new_session() as db:
+        job = db.get(ReportJob, job_id)
+        job.done, job.failures = done, list(failures)
+        db.add(job)
+        db.commit()
+
+
+def zip_file(job: ReportJob) -> Path | None:
+    """The finished ZIP on disk, if the job is done and the file is still there."""
+    if job.status != "done" or not job.path:
+        return None
+    path = get_settings().resolved_media_dir / job.path
+    return path if path.is_file() else None
+
+
+def export_filename(db: Session, job: ReportJob) -> str:
+    """reports_<wave>[_<region>]_<lang>.zip, in ASCII."""
+    wave = db.get(Wave, job.wave_id)
+    region = db.get(Region, job.region_id) if job.region_id else None
+    parts = ["reports", wave.name, region.code if region else "", job.language]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(p for p in parts if p)) + ".zip"

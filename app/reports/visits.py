@@ -1,0 +1,170 @@
+"""Every counted visit of a branch in a wave, standard by standard, for the report.
+
+The visits are the ones the scorecard counts (approved, with a score); answers are
+scored item by item with the pure engine so each row shows its points. Photos are
+referenced by their stored thumbnails only. Nothing about the shopper is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from app.models import Answer, AuditEvent, ChecklistVersion, Photo, Visit, VisitScore
+from app.scoring import Checklist as ChecklistDoc
+from app.scoring import Item, score_visit, text_for
+from app.services.checklists import document_of
+from app.services.scorecard_items import answer_text, answers_by_visit, counted_visits
+from app.services.scorecard_types import lang
+from app.services.scoring import engine_value
+
+
+@dataclass
+class PhotoRef:
+    id: int
+    caption: str
+
+
+@dataclass
+class AnswerRow:
+    """One shown standard of a visit: the answer as read, its points and evidence."""
+
+    item: Item
+    answer: str
+    status: str  # met | fail | absent (a delighter not met) | na | unanswered | info
+    earned: float | None
+    possible: float | None
+    comment: str
+    corrected: bool
+    photos: list[PhotoRef] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return text_for(self.item.text, lang())
+
+
+@dataclass
+class MomentRows:
+    titles: object
+    compliance: float | None
+    rows: list[AnswerRow]
+
+    @property
+    def title(self) -> str:
+        return text_for(self.titles, lang())
+
+
+@dataclass
+class VisitDetail:
+    number: int
+    visit: Visit
+    score: float | None
+    band: str | None
+    critical_failure: bool
+    moments: list[MomentRows]
+    photos: int
+    other_photos: list[PhotoRef] = field(default_factory=list)
+
+    @property
+    def minutes(self) -> int | None:
+        v = self.visit
+        if v.time_in is None or v.time_out is None:
+            return None
+        return round((v.time_out - v.time_in).total_seconds() / 60)
+
+
+def _status(item: Item, answer: Answer | None, scored) -> str:
+    if answer is not None and answer.na:
+        return "na"
+    if answer is None or (answer.value is None and not answer.na):
+        return "unanswered"
+    if not item.scored or scored is None or scored.met is None:
+        return "info"
+    if scored.met:
+        return "met"
+    return "absent" if item.kano == "delight" else "fail"  # a missing delighter costs nothing
+
+
+def _rows_for(
+    document: ChecklistDoc,
+    answers: dict[str, Answer],
+    photos: dict[str, list[Photo]],
+    corrected: set[str],
+) -> list[MomentRows]:
+    result = score_visit(document, {iid: engine_value(a) for iid, a in answers.items()})
+    items = result.items
+    moments = []
+    for section in document.sections:
+        rows = []
+        for item in section.items:
+            scored = items.get(item.id)
+            if scored is not None and not scored.shown:
+                continue  # hidden by skip logic: not part of this visit
+            answer = answers.get(item.id)
+            applicable = scored is not None and scored.applicable and item.scored
+            rows.append(
+                AnswerRow(
+                    item=item,
+                    answer=answer_text(item, answer, lang()) if item.kind != "photo" else "",
+                    status=_status(item, answer, scored),
+                    earned=scored.earned if applicable else None,
+                    possible=scored.possible if applicable else None,
+                    comment=answer.comment if answer else "",
+                    corrected=item.id in corrected,
+                    photos=[
+                        PhotoRef(p.id, text_for(item.text, lang())) for p in photos.get(item.id, [])
+                    ],
+                )
+            )
+        moments.append(MomentRows(section.title, result.sections.get(section.id), rows))
+    return moments
+
+
+def visit_details(
+    db: Session, *, branch_id: int, wave_id: int
+) -> tuple[list[VisitDetail], dict[int, str]]:
+    """The counted visits in visit order, and photo id -> stored thumbnail path."""
+    visits = counted_visits(db, branch_ids=[branch_id], wave_id=wave_id)
+    ids = [v.id for v in visits]
+    answers = answers_by_visit(db, ids)
+    photos: dict[int, dict[str, list[Photo]]] = {vid: {} for vid in ids}
+    thumbs: dict[int, str] = {}
+    corrected: dict[int, set[str]] = {vid: set() for vid in ids}
+    scores: dict[int, VisitScore] = {}
+    if ids:
+        for photo in db.exec(
+            select(Photo).where(Photo.visit_id.in_(ids)).order_by(Photo.uploaded_at, Photo.id)
+        ):
+            photos[photo.visit_id].setdefault(photo.item_id, []).append(photo)
+            thumbs[photo.id] = photo.thumb_path
+        for event in db.exec(
+            select(AuditEvent).where(AuditEvent.visit_id.in_(ids), AuditEvent.action == "corrected")
+        ):
+            corrected[event.visit_id].add(event.item_id or "")
+        found = db.exec(select(VisitScore).where(VisitScore.visit_id.in_(ids)))
+        scores = {s.visit_id: s for s in found}
+    details = []
+    for number, visit in enumerate(visits, start=1):
+        document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
+        stored = scores[visit.id]
+        moments = _rows_for(document, answers[visit.id], photos[visit.id], corrected[visit.id])
+        placed = {p.id for m in moments for r in m.rows for p in r.photos}
+        details.append(
+            VisitDetail(
+                number=number,
+                visit=visit,
+                score=stored.score,
+                band=stored.band,
+                critical_failure=stored.critical_failure,
+                moments=moments,
+                photos=sum(len(p) for p in photos[visit.id].values()),
+                other_photos=[
+                    PhotoRef(p.id, "")
+                    for group in photos[visit.id].values()
+                    for p in group
+                    if p.id not in placed
+                ],
+            )
+        )
+    return details, thumbs

@@ -1,0 +1,97 @@
+"""PDF audit reports: a branch's report (managers and HQ) and HQ's bulk exports."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse, Response
+
+from app.deps import AdminUser, ManagerUser, SessionDep
+from app.errors import NotFound
+from app.i18n import _
+from app.models import Region
+from app.reports.export import export_filename, zip_file
+from app.reports.jobs import dispatcher, get_job, queue_export
+from app.reports.page import reports_page
+from app.reports.service import branch_report, find_branch, find_wave, pick_report_language
+from app.services.scorecards import visible_region
+from app.web import flash, is_htmx, redirect, render
+
+router = APIRouter(prefix="/reports")
+Lang = Annotated[str | None, Query(alias="lang")]
+
+
+@router.get("")
+def index(
+    request: Request,
+    db: SessionDep,
+    user: AdminUser,
+    wave: Annotated[int | None, Query()] = None,
+    region: Annotated[int | None, Query()] = None,
+) -> Response:
+    page = reports_page(db, wave_id=wave, region_id=region)
+    if any(job.status in ("queued", "running") for job in page.jobs):
+        dispatcher.kick()  # resume work left queued (e.g. after a restart)
+    return render(request, "reports/index.html", {"page": page})
+
+
+@router.get("/branches/{branch_id}/waves/{wave_id}.pdf")
+def branch_pdf(
+    request: Request,
+    db: SessionDep,
+    user: ManagerUser,
+    branch_id: int,
+    wave_id: int,
+    lang: Lang = None,
+) -> Response:
+    branch = find_branch(db, user=user, branch_id=branch_id)
+    wave = find_wave(db, wave_id)
+    language = pick_report_language(lang, request.state.language)
+    report = branch_report(db, user=user, branch=branch, wave=wave, lang=language)
+    return Response(
+        report.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{report.filename}"',
+            "Cache-Control": "private, no-store",
+            "X-Report-Cache": "hit" if report.cached else "miss",
+        },
+    )
+
+
+@router.post("/exports")
+def start_export(
+    request: Request,
+    db: SessionDep,
+    user: AdminUser,
+    wave_id: Annotated[int, Form()],
+    region_id: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
+) -> Response:
+    wave = find_wave(db, wave_id)
+    region: Region | None = (
+        visible_region(db, user=user, region_id=int(region_id)) if region_id.isdigit() else None
+    )
+    lang = pick_report_language(language, request.state.language)
+    queue_export(db, user=user, wave=wave, region=region, language=lang)
+    dispatcher.kick()
+    target = f"/reports?wave={wave.id}" + (f"&region={region.id}" if region else "")
+    return flash(redirect(request, target), _("The export has started."))
+
+
+@router.get("/exports/{job_id}")
+def export_status(request: Request, db: SessionDep, user: AdminUser, job_id: int) -> Response:
+    job = get_job(db, job_id=job_id)
+    if not is_htmx(request):
+        return redirect(request, f"/reports?wave={job.wave_id}")
+    return render(request, "reports/index.html", {"job": job}, block="job")
+
+
+@router.get("/exports/{job_id}/download")
+def export_download(db: SessionDep, user: AdminUser, job_id: int) -> Response:
+    job = get_job(db, job_id=job_id)
+    path = zip_file(job)
+    if path is None:
+        raise NotFound(_("This export is not ready."))
+    return FileResponse(path, media_type="application/zip", filename=export_filename(db, job))

@@ -1,0 +1,58 @@
+"""Fixtures for the report tests: the programme, an empty report cache, reading PDFs."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from tests.reports.helpers import Programme, build_programme
+
+
+@pytest.fixture(autouse=True)
+def empty_report_cache(engine):
+    """Each test starts with no cached PDF (rolled-back ids repeat between tests)."""
+    from app.reports.cache import cache_dir
+
+    shutil.rmtree(cache_dir(), ignore_errors=True)
+    yield
+
+
+@pytest.fixture
+def programme(db, world) -> Programme:
+    from app.settings import get_settings
+
+    return build_programme(
+        db, media_dir=get_settings().resolved_media_dir, regions=world["regions"]
+    )
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF."""
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def pdf_text(data: bytes) -> str:
+    """All the text with runs of whitespace (line breaks in table cells) made one space."""
+    return " ".join(" ".join(pdf_pages(data)).split())
+
+
+def pdf_images(data: bytes) -> list[tuple[int, int, int]]:
+    """The mean (r, g, b) colour of every distinct image embedded in the PDF."""
+    seen: dict[int, tuple[int, int, int]] = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+        for ref in xobjects.values():
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Image" and ref.idnum not in seen:
+                image = (
+                    Image.open(io.BytesIO(obj.get_data()))
+                    if "/DCTDecode" in str(obj.get("/Filter"))
+                    else None
+                )
+                pixel = image.convert("RGB").resize((1, 1)).getpixel((0, 0)) if image else (-1,) * 3
+                seen[ref.idnum] = pixel
+    return list(seen.values())

@@ -1,0 +1,127 @@
+"""Reports are served from the cache until something they show changes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+
+from app.models import Answer, CorrectiveAction, Dispute
+from app.reports.cache import cache_dir, content_key
+from app.reports.service import branch_report
+from app.services import review
+from app.services.scoring import record_score
+from tests.reports.conftest import pdf_images, pdf_text
+
+
+def _key(db, programme, code="E1", lang="en"):
+    return content_key(db, branch=programme.branches[code], wave=programme.waves[-1], language=lang)
+
+
+def _get(db, programme, code="E1", lang="en"):
+    branch, wave = programme.branches[code], programme.waves[-1]
+    return branch_report(db, user=None, branch=branch, wave=wave, lang=lang)
+
+
+def test_second_download_comes_from_the_cache(db, programme):
+    first, second = _get(db, programme), _get(db, programme)
+    assert (first.cached, second.cached) == (False, True)
+    assert first.pdf == second.pdf
+    assert (cache_dir() / f"{_key(db, programme)}.pdf").is_file()
+
+
+def test_a_correction_regenerates_the_report(db, programme, world):
+    before = _get(db, programme)
+    assert "Staff apologised sincerely Must-be No Not met" in pdf_text(before.pdf)
+    key = _key(db, programme)
+    visit = programme.visits["E1"][0]
+    review.correct_answer(
+        db,
+        user=world["users"]["reviewer"],
+        visit=visit,
+        item_id="apology",
+        value="yes",
+        reason="The video shows an apology",
+    )
+    assert _key(db, programme) != key
+    after = _get(db, programme)
+    assert not after.cached
+    text = pdf_text(after.pdf)
+    corrected = "Staff apologised sincerely Must-be · corrected on review Yes"
+    assert f"{corrected} “Staff member looked away” 1 / 1" in text
+    assert _get(db, programme).cached
+
+
+def test_language_actions_and_disputes_are_part_of_the_key(db, programme, world):
+    key = _key(db, programme)
+    assert _key(db, programme, lang="zh_CN") != key
+    action = db.exec(select(CorrectiveAction)).first()
+    action.status = "done"
+    db.add(action)
+    db.flush()
+    assert _key(db, programme) != key
+    key = _key(db, programme)
+    db.add(Dispute(visit_id=programme.visits["E1"][1].id, item_id="apology", reason="We did"))
+    db.flush()
+    assert _key(db, programme) != key
+
+
+def test_region_figures_depend_on_the_regions_other_branches_only(db, programme):
+    key = _key(db, programme)
+    other_region = programme.visits["S1"][0]
+    answer = db.exec(
+        select(Answer).where(Answer.visit_id == other_region.id, Answer.item_id == "goodbye")
+    ).one()
+    answer.value = "no"
+    db.add(answer)
+    db.flush()
+    record_score(db, visit=other_region)
+    assert _key(db, programme) == key, "another region's visit does not touch this report"
+    same_region = programme.visits["E2"][0]
+    answer = db.exec(
+        select(Answer).where(Answer.visit_id == same_region.id, Answer.item_id == "goodbye")
+    ).one()
+    answer.value = "no"
+    db.add(answer)
+    db.flush()
+    record_score(db, visit=same_region)
+    assert _key(db, programme) != key, "the region average moved"
+
+
+def test_user_text_is_printed_never_interpreted(db, programme):
+    visit = programme.visits["E1"][0]
+    answer = db.exec(
+        select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == "goodbye")
+    ).one()
+    answer.comment = '<img src="file:///etc/hostname"> <b>bold</b>'
+    db.add(answer)
+    db.flush()
+    pdf = _get(db, programme).pdf
+    squeezed = "".join(pdf_text(pdf).split())  # the narrow cell may wrap the text anywhere
+    assert '<imgsrc="file:///etc/hostname"><b>bold</b>' in squeezed
+    assert len(pdf_images(pdf)) == len(programme.photos)
+
+
+def test_an_overdue_action_shows_as_overdue(db, programme):
+    action = db.exec(select(CorrectiveAction)).first()
+    action.due_on = date(2020, 1, 1)
+    db.add(action)
+    db.flush()
+    assert "Overdue" in pdf_text(_get(db, programme).pdf)
+
+
+def test_unused_cached_reports_are_pruned(db, programme):
+    import os
+    import time
+
+    from app.reports.cache import cached_path, prune
+
+    _get(db, programme)
+    path = cached_path(_key(db, programme))
+    assert prune() == 0 and path.exists()
+    old = time.time() - 31 * 86400
+    os.utime(path, (old, old))
+    assert _get(db, programme).cached  # reading marks it as used again
+    assert prune() == 0 and path.exists()
+    os.utime(path, (old, old))
+    assert prune() == 1 and not path.exists()

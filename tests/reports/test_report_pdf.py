@@ -1,0 +1,136 @@
+"""What a branch's PDF report shows: the scorecard's figures, every visit, no shopper, Chinese."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+
+from app.i18n import current_language
+from app.reports.service import branch_report, render_branch
+from app.services.scorecards import branch_scorecard
+from tests.reports.conftest import pdf_images, pdf_pages, pdf_text
+from tests.reports.helpers import SHOPPER_LOGIN, SHOPPER_NAME
+
+
+def _report(db, programme, code="E1", lang="en"):
+    branch, wave = programme.branches[code], programme.waves[-1]
+    return branch_report(db, user=None, branch=branch, wave=wave, lang=lang).pdf
+
+
+def test_figures_are_the_scorecards(db, programme):
+    branch, wave = programme.branches["E1"], programme.waves[-1]
+    card = branch_scorecard(db, user=None, branch=branch, wave=wave)
+    pages = pdf_pages(_report(db, programme))
+    cover = pages[0]
+    summary = next(p for p in pages if "Summary" in p and "BRANCH SCORE" in p.upper())
+    assert f"{card.score:.1f}" in cover
+    for figure in (card.score, card.region_score, card.competitor_score, card.previous_score):
+        assert figure is not None
+        assert f"{figure:.1f}" in summary, figure
+    assert card.weakest is not None
+    assert f"Weakest moment of truth: {card.weakest.title}" in summary
+    compliance = next(p for p in pages if "MOMENT OF TRUTH WEIGHT BRANCH REGION" in p)
+    for section in card.sections:
+        row = re.search(re.escape(section.title) + r".*", compliance).group(0)
+        assert f"{section.score:.1f}" in row and f"{section.region:.1f}" in row, row
+
+
+def test_summary_names_critical_and_must_failures_and_warnings(db, programme):
+    text = pdf_text(_report(db, programme))
+    # E1 failed the must-be "apology" standard in both visits of the wave.
+    assert "Critical and must-be failures" in text
+    assert "Staff apologised sincerely Complaint handling Must-be 2 / 2" in text
+    assert "Early warning" in text
+
+
+def test_every_visit_with_answers_points_na_comments_and_thumbnails(db, programme):
+    data = _report(db, programme)
+    text = pdf_text(data)
+    assert "Visit 1" in text and "Visit 2" in text
+    assert "Time in" in text and "Time out" in text and "31 minutes" in text
+    assert "N/A" in text  # the trade-in offer answered N/A in visit 1
+    # the failed must-be apology: answer, "not met", the shopper's comment, no points
+    assert "Staff apologised sincerely Must-be No Not met “Staff member looked away” 0 / 1" in text
+    assert "Seconds until a staff member greeted you Must-be 30 s 2 / 2" in text
+    images = pdf_images(data)
+    assert len(images) == len(programme.photos) == 4
+    # thumbnails are teal (0, 128, 128), the full-size photos navy: only thumbnails are used
+    assert all(abs(r) < 16 and abs(g - 128) < 16 and abs(b - 128) < 16 for r, g, b in images)
+
+
+def test_shopper_is_never_named(db, programme):
+    for lang in ("en", "zh_CN"):
+        text = pdf_text(_report(db, programme, lang=lang))
+        assert SHOPPER_NAME not in text
+        assert "Hiddenshopper" not in text and SHOPPER_LOGIN not in text
+
+
+def test_chinese_report_is_in_chinese_with_a_cjk_font(db, programme):
+    data = _report(db, programme, lang="zh_CN")
+    text = pdf_text(data)
+    assert "暗访审核报告" in text  # translated report title
+    assert "手机门店暗访" in text  # the checklist's own zh-CN name (text_for)
+    assert "进店接待" in text  # a moment of truth in Chinese
+    assert "第 2 页，共" in text
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in PdfReader(io.BytesIO(data)).pages
+        for font in (page["/Resources"].get("/Font") or {}).values()
+    }
+    assert any("CJK" in name for name in fonts), fonts
+
+
+def test_english_is_the_fallback_for_untranslated_checklist_text(db, programme):
+    text = pdf_text(_report(db, programme, lang="en"))
+    assert "Arrival and greeting" in text and "进店接待" not in text
+
+
+def test_page_count_toc_and_page_numbers(db, programme):
+    rendered = render_branch(
+        db, branch=programme.branches["E1"], wave=programme.waves[-1], lang="en"
+    )
+    pages = pdf_pages(rendered.pdf)
+    assert rendered.pages == len(pages)
+    assert 5 <= rendered.pages <= 30
+    assert f"Page 2 of {rendered.pages}" in pages[1]
+    contents = pages[1]
+    visits_at = int(re.search(r"\nVisits[ .]+(\d+)", contents).group(1))
+    assert "Visits" in pages[visits_at - 1] and "Visit 1" in pages[visits_at - 1]
+    assert "Corrective actions and disputes" in pages[-1]
+    assert "Role-play the apology script every Monday" in " ".join(pages[-1].split())
+
+
+def test_rendering_leaves_the_request_language_alone(db, programme):
+    token = current_language.set("en")
+    try:
+        _report(db, programme, lang="zh_CN")
+        assert current_language.get() == "en"
+    finally:
+        current_language.reset(token)
+
+
+def test_a_branch_without_visits_still_gets_a_report(db, programme, world):
+    wave = programme.waves[-1]
+    text = pdf_text(
+        branch_report(db, user=None, branch=world["branches"]["E2"], wave=wave, lang="en").pdf
+    )
+    assert "No approved visit counts in this wave yet." in text
+
+
+def test_a_missing_delighter_is_not_shown_as_a_failure(db, programme):
+    from sqlmodel import select
+
+    from app.models import Answer
+
+    visit = programme.visits["E1"][0]
+    answer = db.exec(
+        select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == "name-used")
+    ).one()
+    answer.value = "no"
+    db.add(answer)
+    db.flush()
+    text = pdf_text(_report(db, programme))
+    assert "Staff asked for your name and used it Delighter No 0 / 1" in text
+    assert "Staff asked for your name and used it Delighter No Not met" not in text
