@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, ge=1)
     session_days: int = Field(default=14, ge=1)
     dispute_window_days: int = Field(default=7, ge=0)
+    export_keep_days: int = Field(default=7, ge=1)  # bulk report ZIPs are large: delete old ones
     company_name: str = "ShopMirror"
     gc_freeze: bool = True  # move start-up objects out of the collector's way (see app.main)
 

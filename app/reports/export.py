@@ -16,9 +16,10 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.db import new_session
 from app.models import Branch, Region, ReportJob, Wave, utcnow
@@ -139,8 +140,30 @@ def run_job(
         job.path = str(target.relative_to(settings.resolved_media_dir))
         job.finished_at = utcnow()
         db.add(job)
+        prune_exports(db, settings=settings)
         db.commit()
         return job
+
+
+def prune_exports(db: Session, *, settings: Settings) -> int:
+    """Delete ZIPs older than EXPORT_KEEP_DAYS (a 1,000-branch wave is hundreds of MB each).
+
+    The job stays listed without its file; running it again is quick, since unchanged
+    branches come from the report cache. Returns how many ZIPs were deleted.
+    """
+    cutoff = utcnow() - timedelta(days=settings.export_keep_days)
+    old = db.exec(
+        select(ReportJob).where(
+            ReportJob.status == "done",
+            ReportJob.path.is_not(None),
+            ReportJob.finished_at < cutoff,
+        )
+    ).all()
+    for job in old:
+        (settings.resolved_media_dir / job.path).unlink(missing_ok=True)
+        job.path = None
+        db.add(job)
+    return len(old)
 
 
 def _save_progress(job_id: int, done: int, failures: list[dict[str, str]]) -> None:

@@ -169,3 +169,46 @@ def test_an_export_interrupted_by_a_restart_resumes(committed):
     with new_session(write=False) as db:
         finished = db.get(ReportJob, job.id)
     assert finished.status == "done" and finished.done == 3 and finished.path
+
+
+def test_old_export_zips_are_deleted_and_the_page_says_so(committed):
+    """A ZIP past EXPORT_KEEP_DAYS goes when another export finishes; the job says why."""
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+
+    from app.db import new_session
+    from app.main import create_app
+    from app.models import utcnow
+    from app.reports.export import run_job
+    from app.settings import get_settings
+
+    wave = committed["programme"].waves[-1]
+    media = get_settings().resolved_media_dir
+    with new_session() as db:
+        old = ReportJob(wave_id=wave.id, language="en", status="queued")
+        recent = ReportJob(wave_id=wave.id, language="en", status="queued")
+        db.add_all([old, recent])
+        db.commit()
+        old_id, recent_id = old.id, recent.id
+    run_job(old_id, workers=1)
+    with new_session() as db:
+        job = db.get(ReportJob, old_id)
+        old_zip = media / job.path
+        job.finished_at = utcnow() - timedelta(days=get_settings().export_keep_days + 1)
+        db.add(job)
+        db.commit()
+    assert old_zip.is_file()
+
+    run_job(recent_id, workers=1)
+
+    with new_session(write=False) as db:
+        assert db.get(ReportJob, old_id).path is None
+        assert (media / db.get(ReportJob, recent_id).path).is_file()
+    assert not old_zip.exists()
+    with TestClient(create_app(), follow_redirects=False) as client:
+        assert login(client, "hq", "hq-password-2026").status_code == 303
+        fragment = client.get(f"/reports/exports/{old_id}", headers={"HX-Request": "true"}).text
+        assert "deleted to save space" in fragment and "Download ZIP" not in fragment
+        assert client.get(f"/reports/exports/{old_id}/download").status_code == 404
+        assert client.get(f"/reports/exports/{recent_id}/download").status_code == 200
