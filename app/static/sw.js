@@ -2,14 +2,17 @@
    Keeps what a shopper needs for the visits due now, so an open visit can be opened and
    filled with no signal. Pages: network first (fresh answers when online), the cached copy
    when offline. Static files: cached, refreshed in the background. Photos: cached (they
-   never change). Answers and photos are queued by the page (IndexedDB), not here. */
+   never change). Answers and photos are queued by the page (IndexedDB, see outbox.js);
+   when the page was closed with some still waiting, Background Sync has this worker send
+   them once the signal is back. */
 "use strict";
+importScripts("/static/outbox.js");
 var VERSION = "sm-v2";
 var STATIC = VERSION + "-static";
 var PAGES = "sm-pages";      // kept across versions: the shopper's cached visits
 var PHOTOS = "sm-photos";
 var SHELL = [
-  "/static/app.css", "/static/visit.js", "/static/vendor/htmx-2.0.11.min.js",
+  "/static/app.css", "/static/outbox.js", "/static/visit.js", "/static/vendor/htmx-2.0.11.min.js",
   "/manifest.webmanifest", "/static/icons/icon-192.png", "/offline"
 ];
 var PAGE_TIMEOUT = 4000;
@@ -66,17 +69,85 @@ self.addEventListener("message", function (event) {
       if (event.source) event.source.postMessage({ type: "precached" });
     }));
   } else if (data.type === "refresh") {
-    event.waitUntil(caches.open(PAGES).then(function (cache) {
-      return Promise.all((data.urls || []).map(function (url) {
-        return fetch(url, { credentials: "same-origin" }).then(function (r) {
-          if (r.ok && !r.redirected) return cache.put(url, r);
-        }).catch(function () { /* offline again: the page keeps its own copy of the answers */ });
-      }));
-    }));
+    event.waitUntil(refreshPages(data.urls || []));
   } else if (data.type === "logout") {
     event.waitUntil(Promise.all([caches.delete(PAGES), caches.delete(PHOTOS)]));
   }
 });
+
+/* Fresh copies of visit pages whose answers just reached the server. */
+function refreshPages(urls) {
+  return caches.open(PAGES).then(function (cache) {
+    return Promise.all(urls.map(function (url) {
+      return fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (r.ok && !r.redirected) return cache.put(url, r);
+      }).catch(function () { /* offline again: the page keeps its own copy of the answers */ });
+    }));
+  });
+}
+
+/* ---------- Background Sync: send what the closed page left waiting ---------- */
+self.addEventListener("sync", function (event) {
+  if (event.tag === SMOutbox.SYNC_TAG) event.waitUntil(sendOutbox());
+});
+
+function outboxStore(db, mode, work) {
+  return new Promise(function (resolve, reject) {
+    var tx = db.transaction("outbox", mode), req = work(tx.objectStore("outbox"));
+    tx.oncomplete = function () { resolve(req.result); };
+    tx.onerror = tx.onabort = function () { reject(tx.error); };
+  });
+}
+
+function tellPages(message) {
+  return self.clients.matchAll({ type: "window" }).then(function (pages) {
+    pages.forEach(function (page) { page.postMessage(message); });
+  });
+}
+
+/* Oldest first, one at a time, under the page's lock. A network or server failure rejects,
+   so the browser tries again later; a refusal is kept for the shopper to see. */
+function sendOutbox() {
+  var changed = {};
+  var run = function () {
+    return SMOutbox.open().then(function (db) {
+      var step = function () {
+        return outboxStore(db, "readonly", function (s) { return s.getAll(); }).then(function (list) {
+          var entry = SMOutbox.waiting(list)[0];
+          if (!entry || !entry.csrf) return null;   // all sent, or queued by an older page: it sends
+          var r = SMOutbox.requestFor(entry);
+          return fetch(r.url, {
+            method: "POST", body: r.body, credentials: "same-origin",
+            headers: { "X-CSRF-Token": entry.csrf, "Accept": "application/json" }
+          }).then(function (response) {
+            return response.json().catch(function () { return {}; }).then(function (body) {
+              var result = SMOutbox.outcome(entry, response.status);
+              if (result === "retry") throw new Error("server " + response.status);
+              if (result === "stop") return null;   // logged out: the page asks for a login
+              changed[entry.visit] = true;
+              var done;
+              if (result === "sent") {
+                done = outboxStore(db, "readwrite", function (s) { return s["delete"](entry.seq); });
+              } else {
+                entry.state = "refused";
+                entry.reason = body.detail || String(response.status);
+                done = outboxStore(db, "readwrite", function (s) { return s.put(entry); });
+              }
+              return done.then(function () {
+                return tellPages({ type: "outbox", outcome: result, entry: SMOutbox.summary(entry), body: body });
+              }).then(step);
+            });
+          });
+        });
+      };
+      return step().finally(function () { db.close(); });
+    });
+  };
+  var locked = self.navigator.locks ? self.navigator.locks.request(SMOutbox.LOCK, run) : run();
+  return Promise.resolve(locked).finally(function () {
+    return refreshPages(Object.keys(changed).map(function (v) { return "/visits/" + v; }));
+  });
+}
 
 function isPage(url) { return url.pathname === "/" || /^\/visits\/\d+$/.test(url.pathname) || url.pathname === "/offline"; }
 function isPhoto(url) { return /^\/visits\/\d+\/photos\/\d+(\/thumb)?$/.test(url.pathname); }

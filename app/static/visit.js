@@ -44,21 +44,12 @@
     });
   }
 
-  /* ---------- the outbox: IndexedDB (memory if the browser refuses it) ---------- */
+  /* ---------- the outbox: IndexedDB (memory if the browser refuses it), see outbox.js ---------- */
   var Store = (function () {
     var opened = null, memory = null;
     function open() {
       if (!opened) {
-        opened = new Promise(function (resolve, reject) {
-          if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
-          var req = indexedDB.open("shopmirror", 1);
-          req.onupgradeneeded = function () {
-            req.result.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-            req.result.createObjectStore("answers", { keyPath: ["visit", "item"] });
-          };
-          req.onsuccess = function () { resolve(req.result); };
-          req.onerror = function () { reject(req.error); };
-        }).catch(function () { memory = { outbox: [], answers: {}, seq: 0 }; return null; });
+        opened = SMOutbox.open().catch(function () { memory = { outbox: [], answers: {}, seq: 0 }; return null; });
       }
       return opened;
     }
@@ -136,24 +127,18 @@
   }
 
   function post(url, body) {
-    var form = new URLSearchParams();
-    Object.keys(body).forEach(function (k) { if (body[k] !== undefined && body[k] !== null) form.append(k, body[k]); });
     return fetch(url, {
-      method: "POST", body: form, credentials: "same-origin",
+      method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRF-Token": CSRF, "Accept": "application/json" }
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; });
     });
   }
-  function upload(entry) {
+  /* A photo goes by XHR, which reports upload progress (fetch does not). */
+  function upload(entry, url, form) {
     return new Promise(function (resolve, reject) {
-      var xhr = new XMLHttpRequest(), form = new FormData();
-      form.append("item_id", entry.item);
-      form.append("client_id", entry.client_id);
-      form.append("client_time", String(entry.client_time));
-      if (entry.captured_at) form.append("captured_at", entry.captured_at);
-      form.append("file", entry.blob, entry.name || "photo.jpg");
-      xhr.open("POST", "/visits/" + entry.visit + "/photos");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
       xhr.setRequestHeader("X-CSRF-Token", CSRF);
       xhr.setRequestHeader("Accept", "application/json");
       xhr.upload.onprogress = function (e) { if (e.lengthComputable) hooks.progress(entry, e.loaded / e.total); };
@@ -167,11 +152,8 @@
     });
   }
   function request(entry) {
-    var base = "/visits/" + entry.visit;
-    if (entry.kind === "photo") return upload(entry);
-    if (entry.kind === "delete") return post(base + "/photos/" + entry.photo + "/delete", { client_time: String(entry.client_time) });
-    if (entry.kind === "start") return post(base + "/start", entry.body);
-    return post(base + "/answers", entry.body);
+    var r = SMOutbox.requestFor(entry);
+    return entry.kind === "photo" ? upload(entry, r.url, r.body) : post(r.url, r.body);
   }
 
   /* One change: done, refused (kept with the reason), or stop and retry later. */
@@ -180,8 +162,8 @@
     hooks.sending(entry);
     return request(entry).then(function (r) {
       sendingSeq = null;
-      var gone = entry.kind === "delete" && r.status === 404;
-      if ((r.status >= 200 && r.status < 300) || gone) {
+      var result = SMOutbox.outcome(entry, r.status);
+      if (result === "sent") {
         return Store.remove(entry.seq).then(function () {
           localStorage.setItem(SYNC_KEY, String(Date.now()));
           changed[entry.visit] = true;
@@ -189,15 +171,15 @@
           return "next";
         });
       }
-      if (r.status === 401 || r.status === 403) { halted = T.login; return "stop"; }
-      if (r.status >= 500 || r.status === 0) throw new Error("server");
+      if (result === "stop") { halted = T.login; return "stop"; }
+      if (result === "retry") throw new Error("server");
       entry.state = "refused";
       entry.reason = (r.body && r.body.detail) || T.refused;
       return Store.put(entry).then(function () { hooks.refused(entry); return "next"; });
     }, function (err) { sendingSeq = null; hooks.failed(entry); throw err; });
   }
 
-  function waiting(list) { return list.filter(function (e) { return e.state !== "refused"; }); }
+  var waiting = SMOutbox.waiting;
 
   function drain() {
     if (draining) { drainAgain = true; return Promise.resolve(); }   // the running drain looks again
@@ -213,7 +195,7 @@
       });
     };
     var run = function () { return step(); };
-    var locked = navigator.locks ? navigator.locks.request("sm-sync", run) : run();
+    var locked = navigator.locks ? navigator.locks.request(SMOutbox.LOCK, run) : run();
     return Promise.resolve(locked).then(function () {
       retryDelay = 2000;
     }, function () {
@@ -225,6 +207,32 @@
       if (drainAgain && !halted && navigator.onLine) drain();   // an entry came in as we finished
       refreshCopies();
       return status();
+    }).then(function (info) {
+      if (info.waiting && !info.halted) askForSync();
+      return info;
+    });
+  }
+  /* Changes still wait: have the service worker send them when the signal returns, even if
+     this page is closed by then (Background Sync; where the browser has none, the page sends
+     them the next time it is open). */
+  function askForSync() {
+    if (!("serviceWorker" in navigator) || !navigator.serviceWorker.controller) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.sync) return reg.sync.register(SMOutbox.SYNC_TAG);
+    }).catch(nothing);
+  }
+  /* What the service worker sent or had refused while this page was open too. */
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (data.type !== "outbox") return;
+      if (data.outcome === "sent") {
+        localStorage.setItem(SYNC_KEY, String(Date.now()));
+        hooks.sent(data.entry, data.body || {});
+      } else {
+        hooks.refused(data.entry);
+      }
+      status();
     });
   }
   function status() {
@@ -241,6 +249,7 @@
     entry.state = "waiting";
     entry.client_id = entry.client_id || newId();
     entry.client_time = entry.client_time || stamp();
+    entry.csrf = CSRF;   // for the service worker, which has no page to read it from
     busy(1);
     var coalesce = entry.kind === "answer" ? Store.all().then(function (list) {
       return Promise.all(list.filter(function (e) {

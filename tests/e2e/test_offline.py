@@ -328,3 +328,62 @@ def test_submitting_without_a_connection_waits_and_then_submits(server, phone):
         v=visit_id,
         i="storefront",
     ) == [(1,)]
+
+
+def test_changes_left_on_a_closed_page_are_sent_by_background_sync(browser, tmp_path):
+    """The shopper answers with no signal and closes the app; the worker sends it later."""
+    server = demo_server(tmp_path)
+    server.start()
+    context = browser.new_context(**PHONE_OPTIONS)
+    try:
+        page = context.new_page()
+        visit_id = started_visit(page, server)
+        wait_until_cached(page, visit_id)
+        context.set_offline(True)
+        page.fill("#i-staff-on-floor input[type=number]", "7")
+        page.press("#i-staff-on-floor input[type=number]", "Tab")  # leave the field
+        page.wait_for_function(WAITING % 1)
+        page.wait_for_function(  # the page asked to be synced in the background
+            "async () => (await (await navigator.serviceWorker.ready).sync.getTags())"
+            ".includes('sm-outbox')"
+        )
+        page.close()  # the shopper puts the phone away
+
+        # the signal is back and no ShopMirror page is open: the browser wakes the worker
+        context.set_offline(False)
+        blank = context.new_page()
+
+        def arrived(seconds: float) -> bool:
+            for _tick in range(int(seconds * 10)):
+                if answers(server, visit_id).get("staff-on-floor") == [7]:
+                    return True
+                blank.wait_for_timeout(100)
+            return False
+
+        if not arrived(5):  # Chromium decides when; a real phone may wait longer: nudge it
+            cdp = context.new_cdp_session(blank)
+            registrations: list[str] = []
+            cdp.on(
+                "ServiceWorker.workerRegistrationUpdated",
+                lambda e: registrations.extend(
+                    r["registrationId"] for r in e["registrations"] if not r["isDeleted"]
+                ),
+            )
+            cdp.send("ServiceWorker.enable")
+            blank.wait_for_timeout(300)
+            cdp.send(
+                "ServiceWorker.dispatchSyncEvent",
+                {
+                    "origin": server.url,
+                    "registrationId": registrations[0],
+                    "tag": "sm-outbox",
+                    "lastChance": False,
+                },
+            )
+            arrived(10)
+        assert answers(server, visit_id)["staff-on-floor"] == [7]
+        blank.goto(server.url + "/healthz")  # same origin, no ShopMirror page script
+        assert outbox(blank) == []
+    finally:
+        context.close()
+        server.kill()
