@@ -102,7 +102,7 @@ def test_queueing_an_export_and_polling_its_progress(client, programme, db, monk
     assert (job.status, job.total, job.language) == ("queued", 2, "zh_CN")
     fragment = client.get(f"/reports/exports/{job.id}", headers={"HX-Request": "true"})
     assert 'hx-trigger="every 1s"' in fragment.text and "<html" not in fragment.text
-    job.status, job.done = "done", 2
+    job.status, job.done, job.path = "done", 2, f"report-exports/job-{job.id}.zip"
     db.add(job)
     db.flush()
     fragment = client.get(f"/reports/exports/{job.id}", headers={"HX-Request": "true"})
