@@ -186,8 +186,9 @@ def test_old_export_zips_are_deleted_and_the_page_says_so(committed):
     wave = committed["programme"].waves[-1]
     media = get_settings().resolved_media_dir
     with new_session() as db:
-        old = ReportJob(wave_id=wave.id, language="en", status="queued")
-        recent = ReportJob(wave_id=wave.id, language="en", status="queued")
+        # "running", not "queued": the dispatcher thread of an earlier test must not take them
+        old = ReportJob(wave_id=wave.id, language="en", status="running")
+        recent = ReportJob(wave_id=wave.id, language="en", status="running")
         db.add_all([old, recent])
         db.commit()
         old_id, recent_id = old.id, recent.id
