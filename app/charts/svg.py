@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', 'PingFang SC', sans-serif"
+FONT = "'Noto Sans CJK SC', system-ui, -apple-system, 'Segoe UI', 'PingFang SC', sans-serif"
 INK = "#1c2430"
 MUTED = "#5d6b7a"
 GRID = "#dde3ea"

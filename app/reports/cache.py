@@ -2,10 +2,10 @@
 
 The key hashes the approved visits and their scores, answers, photos and audit
 events, the stored aggregates behind the region and competitor figures, corrective
-actions, disputes, the branch and wave, the language, the company name, the report
-templates and stylesheet, and the branch's date (open actions turn overdue by the
-day). Any change gives a new key, so a stale PDF is never served; the files live in
-`media_dir/reports-cache/<key>.pdf`.
+actions, disputes, the branch and wave, the language, the company name, the code
+that draws the report (templates, stylesheet, charts, translations), and the branch's
+date (open actions turn overdue by the day). Any change gives a new key, so a stale PDF
+is never served; the files live in `media_dir/reports-cache/<key>.pdf`.
 """
 
 from __future__ import annotations
@@ -38,23 +38,36 @@ from app.models import (
     VisitStatus,
     Wave,
 )
-from app.reports.fetcher import STATIC_DIR
 from app.reports.fonts import cjk_font
 from app.services.scorecard_data import series_waves
 from app.settings import get_settings
 
 REPORT_VERSION = "1"  # bump when the report's data assembly changes meaning
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "reports"
+APP_DIR = Path(__file__).resolve().parent.parent
 CACHE_DIRNAME = "reports-cache"
 KEEP_DAYS = 30
 
 
+def renderer_files() -> list[Path]:
+    """Everything that shapes a report besides its data; an upgrade that changes one of
+    them must not serve PDFs drawn by the old code."""
+    return sorted(
+        [
+            *(APP_DIR / "templates" / "reports").glob("*.html"),
+            APP_DIR / "static" / "report.css",
+            *(APP_DIR / "charts").glob("*.py"),
+            *(APP_DIR / "reports").glob("*.py"),
+            *(APP_DIR / "locales").glob("*/LC_MESSAGES/*.po"),
+        ]
+    )
+
+
 @lru_cache
 def template_version() -> str:
-    """A digest of the report templates and print CSS: editing them invalidates the cache."""
+    """A digest of the code that draws reports: editing any of it invalidates the cache."""
     digest = hashlib.sha256(REPORT_VERSION.encode())
-    for path in [*sorted(TEMPLATE_DIR.glob("*.html")), STATIC_DIR / "report.css"]:
-        digest.update(path.name.encode())
+    for path in renderer_files():
+        digest.update(str(path.relative_to(APP_DIR)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

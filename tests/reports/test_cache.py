@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 from sqlmodel import select
@@ -125,3 +126,24 @@ def test_unused_cached_reports_are_pruned(db, programme):
     assert prune() == 0 and path.exists()
     os.utime(path, (old, old))
     assert prune() == 1 and not path.exists()
+
+
+def test_an_upgrade_that_draws_charts_differently_is_not_served_old_pdfs(tmp_path, monkeypatch):
+    """The key covers the drawing code (charts, templates, translations), not only the data."""
+    from app.reports import cache
+
+    app_copy = tmp_path / "app"
+    for part in ("templates/reports", "charts", "reports", "locales"):
+        shutil.copytree(cache.APP_DIR / part, app_copy / part)
+    (app_copy / "static").mkdir()
+    shutil.copy(cache.APP_DIR / "static" / "report.css", app_copy / "static")
+    monkeypatch.setattr(cache, "APP_DIR", app_copy)
+    cache.template_version.cache_clear()
+    try:
+        before = cache.template_version()
+        chart_code = app_copy / "charts" / "svg.py"
+        chart_code.write_text(chart_code.read_text().replace("#1c2430", "#000000"))
+        cache.template_version.cache_clear()
+        assert cache.template_version() != before
+    finally:
+        cache.template_version.cache_clear()

@@ -80,6 +80,8 @@ def test_chinese_report_is_in_chinese_with_a_cjk_font(db, programme):
         for font in (page["/Resources"].get("/Font") or {}).values()
     }
     assert any("CJK" in name for name in fonts), fonts
+    # charts too: Simplified Chinese forms, never the Japanese face fontconfig falls back to
+    assert not any("CJK-JP" in name for name in fonts), fonts
 
 
 def test_english_is_the_fallback_for_untranslated_checklist_text(db, programme):
