@@ -55,6 +55,16 @@
     return "refused";
   }
 
+  /* POST a change with the session's CSRF token; the answer's status and JSON body. */
+  function post(url, body, csrf) {
+    return fetch(url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; });
+    });
+  }
+
   function waiting(list) { return list.filter(function (e) { return e.state !== "refused"; }); }
 
   /* A change as the page needs to hear of it from the worker (the photo itself stays behind). */
@@ -65,7 +75,7 @@
   }
 
   scope.SMOutbox = {
-    open: open, requestFor: requestFor, outcome: outcome, waiting: waiting, summary: summary,
+    open: open, requestFor: requestFor, post: post, outcome: outcome, waiting: waiting, summary: summary,
     LOCK: "sm-sync", SYNC_TAG: "sm-outbox"
   };
 })(self);

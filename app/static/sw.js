@@ -116,27 +116,22 @@ function sendOutbox() {
           var entry = SMOutbox.waiting(list)[0];
           if (!entry || !entry.csrf) return null;   // all sent, or queued by an older page: it sends
           var r = SMOutbox.requestFor(entry);
-          return fetch(r.url, {
-            method: "POST", body: r.body, credentials: "same-origin",
-            headers: { "X-CSRF-Token": entry.csrf, "Accept": "application/json" }
-          }).then(function (response) {
-            return response.json().catch(function () { return {}; }).then(function (body) {
-              var result = SMOutbox.outcome(entry, response.status);
-              if (result === "retry") throw new Error("server " + response.status);
-              if (result === "stop") return null;   // logged out: the page asks for a login
-              changed[entry.visit] = true;
-              var done;
-              if (result === "sent") {
-                done = outboxStore(db, "readwrite", function (s) { return s["delete"](entry.seq); });
-              } else {
-                entry.state = "refused";
-                entry.reason = body.detail || String(response.status);
-                done = outboxStore(db, "readwrite", function (s) { return s.put(entry); });
-              }
-              return done.then(function () {
-                return tellPages({ type: "outbox", outcome: result, entry: SMOutbox.summary(entry), body: body });
-              }).then(step);
-            });
+          return SMOutbox.post(r.url, r.body, entry.csrf).then(function (response) {
+            var result = SMOutbox.outcome(entry, response.status), body = response.body;
+            if (result === "retry") throw new Error("server " + response.status);
+            if (result === "stop") return null;   // logged out: the page asks for a login
+            changed[entry.visit] = true;
+            var done;
+            if (result === "sent") {
+              done = outboxStore(db, "readwrite", function (s) { return s["delete"](entry.seq); });
+            } else {
+              entry.state = "refused";
+              entry.reason = body.detail || String(response.status);
+              done = outboxStore(db, "readwrite", function (s) { return s.put(entry); });
+            }
+            return done.then(function () {
+              return tellPages({ type: "outbox", outcome: result, entry: SMOutbox.summary(entry), body: body });
+            }).then(step);
           });
         });
       };

@@ -126,14 +126,6 @@
     if (urls.length && sw) sw.postMessage({ type: "refresh", urls: urls });
   }
 
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRF-Token": CSRF, "Accept": "application/json" }
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; });
-    });
-  }
   /* A photo goes by XHR, which reports upload progress (fetch does not). */
   function upload(entry, url, form) {
     return new Promise(function (resolve, reject) {
@@ -153,7 +145,7 @@
   }
   function request(entry) {
     var r = SMOutbox.requestFor(entry);
-    return entry.kind === "photo" ? upload(entry, r.url, r.body) : post(r.url, r.body);
+    return entry.kind === "photo" ? upload(entry, r.url, r.body) : SMOutbox.post(r.url, r.body, CSRF);
   }
 
   /* One change: done, refused (kept with the reason), or stop and retry later. */
