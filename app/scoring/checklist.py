@@ -32,6 +32,9 @@ SCORED_DEFAULTS: dict[str, Any] = {
 Kind = Literal["check", "rating", "choice", "measure", "text", "photo"]
 Kano = Literal["must", "performance", "delight"]
 Dimension = Literal["core", "support", "promise", "interaction", "emotion"]
+Evidence = Literal["none", "optional", "required"]
+Channel = Literal["in_person", "phone", "online"]
+Better = Literal["lower", "higher"]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
 
@@ -52,20 +55,20 @@ def _when_value(value: Any) -> str | int:
 
 
 WhenValue = Annotated[str | int, PlainValidator(_when_value)]
-NonNegative = number(ge=0)
-Positive = number(gt=0)
-Percent = number(ge=0, le=100)
-Fraction = number(ge=0, le=1)
-FormatVersion = one_of(1)
-KindField = one_of(*KINDS)
-KanoField = one_of(*KANO)
-DimensionField = one_of(*DIMENSIONS)
-EvidenceField = one_of(*EVIDENCE)
-ChannelField = one_of(*CHANNELS)
-BetterField = one_of("lower", "higher")
-ScaleField = integer(ge=2)
-Count = integer(ge=0)
-PhotoCount = integer(ge=1)
+NonNegative = Annotated[float, number(ge=0)]
+Positive = Annotated[float, number(gt=0)]
+Percent = Annotated[float, number(ge=0, le=100)]
+Fraction = Annotated[float, number(ge=0, le=1)]
+FormatVersion = Annotated[Literal[1], one_of(1)]
+KindField = Annotated[Kind, one_of(*KINDS)]
+KanoField = Annotated[Kano, one_of(*KANO)]
+DimensionField = Annotated[Dimension, one_of(*DIMENSIONS)]
+EvidenceField = Annotated[Evidence, one_of(*EVIDENCE)]
+ChannelField = Annotated[Channel, one_of(*CHANNELS)]
+BetterField = Annotated[Better, one_of("lower", "higher")]
+ScaleField = Annotated[int, integer(ge=2)]
+Count = Annotated[int, integer(ge=0)]
+PhotoCount = Annotated[int, integer(ge=1)]
 
 
 class When(BaseModel):

@@ -206,8 +206,8 @@ def _score(checklist: Checklist, plan: Plan, answers: Mapping[str, Any]) -> Scor
     critical = bool(critical_failures)
     score = raw
     band = None
-    if raw is not None:
-        if critical and plan.critical_cap < raw:
+    if score is not None:
+        if critical and plan.critical_cap < score:
             score = plan.critical_cap
         if score < plan.adequate or must_failures or critical:
             band = "below"

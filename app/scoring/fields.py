@@ -45,8 +45,13 @@ def _bounds(value: float, gt: float | None, ge: float | None, le: float | None) 
         raise fail(f"must be ≤ {le}")
 
 
-def number(gt: float | None = None, ge: float | None = None, le: float | None = None) -> Any:
-    """An int or finite float within the given bounds."""
+def number(
+    gt: float | None = None, ge: float | None = None, le: float | None = None
+) -> PlainValidator:
+    """Validator of an int or finite float within the given bounds.
+
+    Use it as ``Annotated[float, number(ge=0)]``.
+    """
 
     def check(value: Any) -> float:
         if not is_number(value):
@@ -54,11 +59,11 @@ def number(gt: float | None = None, ge: float | None = None, le: float | None = 
         _bounds(value, gt, ge, le)
         return tidy_number(value)
 
-    return Annotated[float, PlainValidator(check)]
+    return PlainValidator(check)
 
 
-def integer(ge: int | None = None) -> Any:
-    """A whole number (``4.0`` is accepted as ``4``)."""
+def integer(ge: int | None = None) -> PlainValidator:
+    """Validator of a whole number (``4.0`` is accepted as ``4``): ``Annotated[int, integer()]``."""
 
     def check(value: Any) -> int:
         if not is_number(value) or not float(value).is_integer():
@@ -66,7 +71,7 @@ def integer(ge: int | None = None) -> Any:
         _bounds(value, None, ge, None)
         return int(value)
 
-    return Annotated[int, PlainValidator(check)]
+    return PlainValidator(check)
 
 
 def _boolean(value: Any) -> bool:
@@ -120,8 +125,8 @@ def _text(value: Any) -> str | dict[str, str]:
 TextField = Annotated[str | dict[str, str], PlainValidator(_text)]
 
 
-def one_of(*allowed: Any) -> Any:
-    """One of a fixed set of values, e.g. the item kinds."""
+def one_of(*allowed: str | int) -> PlainValidator:
+    """Validator of one of a fixed set of values, e.g. ``Annotated[Kind, one_of(*KINDS)]``."""
     listed = ", ".join(str(a) for a in allowed)
     message = f"must be {listed}" if len(allowed) == 1 else f"must be one of: {listed}"
 
@@ -130,4 +135,4 @@ def one_of(*allowed: Any) -> Any:
             raise fail(message)
         return value
 
-    return Annotated[str, PlainValidator(check)]
+    return PlainValidator(check)

@@ -8,6 +8,7 @@ immutable.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,9 +73,13 @@ def _compile(checklist: Checklist) -> Plan:
             if item.kind == "photo":
                 continue
             cls = _CLASS[item.kano] if item.scored and item.kano else UNSCORED
-            if cls in (MUST, PERFORMANCE) and item.dimension not in dims:
-                dims.append(item.dimension or "interaction")
-            d_index = dims.index(item.dimension) if cls in (MUST, PERFORMANCE) else -1
+            d_index = -1
+            if cls in (MUST, PERFORMANCE):
+                # Scored items always carry a dimension (Item fills the default).
+                dimension = item.dimension or "interaction"
+                if dimension not in dims:
+                    dims.append(dimension)
+                d_index = dims.index(dimension)
             if item.kind == "measure":
                 kind = LOWER if item.better == "lower" else HIGHER
                 table: Any = item.na
@@ -123,7 +128,7 @@ def plan_for(checklist: Checklist) -> Plan:
     if entry is not None and entry[0]() is checklist:
         return entry[1]
     plan = _compile(checklist)
-    ref = weakref.ref(checklist, lambda _ref, key=key: _drop(key, _ref))
+    ref = weakref.ref(checklist, functools.partial(_drop, key))
     _CACHE[key] = (ref, plan)
     return plan
 

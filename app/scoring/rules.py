@@ -171,8 +171,8 @@ def check_rules(doc: dict[str, Any]) -> Errors:
     _check_langs(errs, ("scenario",), doc.get("scenario"), langs, False)
 
     sections = [s if isinstance(s, dict) else {} for s in _seq(doc.get("sections"))]
-    ids = {
-        it.get("id")
+    ids: set[str] = {
+        it["id"]
         for s in sections
         for it in _seq(s.get("items"))
         if isinstance(it, dict) and isinstance(it.get("id"), str)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -30,9 +30,9 @@ class VisitDocument(BaseModel):
     """A visit report as shoppers or agencies exchange it (``format: 1``)."""
 
     model_config = _CONFIG
-    format: one_of(1)  # type: ignore[valid-type]
+    format: Annotated[Literal[1], one_of(1)]
     checklist: Identifier
-    checklist_version: integer(ge=1) | None = None  # type: ignore[valid-type]
+    checklist_version: Annotated[int, integer(ge=1)] | None = None
     branch: String
     visited_at: datetime
     time_out: datetime | None = None
