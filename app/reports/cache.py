@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlalchemy import SQLColumnExpression, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.models import (
     Answer,
@@ -77,7 +78,13 @@ def branch_date(branch: Branch) -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(branch.timezone or "UTC")).date()
 
 
-def _rows(db: Session, query: Any) -> list[list[Any]]:
+def _wide_select(*columns: SQLColumnExpression[Any]) -> Select[*tuple[Any, ...]]:
+    """``select()`` of more than four columns, which sqlmodel's ``select`` has no typing
+    for (fastapi/sqlmodel#271); at run time it builds the same statement."""
+    return Select(*columns)
+
+
+def _rows(db: Session, query: Select[*tuple[Any, ...]]) -> list[list[Any]]:
     return [list(row) for row in db.exec(query).all()]
 
 
@@ -87,39 +94,39 @@ def _visit_content(db: Session, visit_ids: list[int]) -> dict[str, Any]:
         "scores": _rows(
             db,
             select(VisitScore.visit_id, VisitScore.score, VisitScore.scored_at)
-            .where(VisitScore.visit_id.in_(visit_ids))
-            .order_by(VisitScore.visit_id),
+            .where(col(VisitScore.visit_id).in_(visit_ids))
+            .order_by(col(VisitScore.visit_id)),
         ),
         "answers": _rows(
             db,
-            select(
-                Answer.id,
-                Answer.item_id,
-                Answer.value,
-                Answer.na,
-                Answer.comment,
-                Answer.updated_at,
+            _wide_select(
+                col(Answer.id),
+                col(Answer.item_id),
+                col(Answer.value),
+                col(Answer.na),
+                col(Answer.comment),
+                col(Answer.updated_at),
             )
-            .where(Answer.visit_id.in_(visit_ids))
-            .order_by(Answer.id),
+            .where(col(Answer.visit_id).in_(visit_ids))
+            .order_by(col(Answer.id)),
         ),
         "photos": _rows(
             db,
             select(Photo.id, Photo.item_id, Photo.thumb_path, Photo.sha256)
-            .where(Photo.visit_id.in_(visit_ids))
-            .order_by(Photo.id),
+            .where(col(Photo.visit_id).in_(visit_ids))
+            .order_by(col(Photo.id)),
         ),
         "events": _rows(
             db,
             select(AuditEvent.id, AuditEvent.action, AuditEvent.at)
-            .where(AuditEvent.visit_id.in_(visit_ids))
-            .order_by(AuditEvent.id),
+            .where(col(AuditEvent.visit_id).in_(visit_ids))
+            .order_by(col(AuditEvent.id)),
         ),
         "disputes": _rows(
             db,
             select(Dispute.id, Dispute.status, Dispute.resolution, Dispute.resolved_at)
-            .where(Dispute.visit_id.in_(visit_ids))
-            .order_by(Dispute.id),
+            .where(col(Dispute.visit_id).in_(visit_ids))
+            .order_by(col(Dispute.id)),
         ),
     }
 
@@ -131,23 +138,25 @@ def content_key(db: Session, *, branch: Branch, wave: Wave, language: str) -> st
     wave_ids = [w.id for w in waves]
     visits = _rows(
         db,
-        select(
-            Visit.id,
-            Visit.status,
-            Visit.approved_at,
-            Visit.time_in,
-            Visit.time_out,
-            Visit.channel,
-            Visit.scenario,
+        _wide_select(
+            col(Visit.id),
+            col(Visit.status),
+            col(Visit.approved_at),
+            col(Visit.time_in),
+            col(Visit.time_out),
+            col(Visit.channel),
+            col(Visit.scenario),
         )
         .where(
             Visit.branch_id == branch.id,
             Visit.wave_id == wave.id,
             Visit.status == VisitStatus.approved,
         )
-        .order_by(Visit.id),
+        .order_by(col(Visit.id)),
     )
-    neighbours = or_(Branch.region_id == branch.region_id, Branch.competitor.is_(True))
+    region = db.get(Region, branch.region_id)
+    assert region is not None  # branch.region_id is a non-null foreign key
+    neighbours = or_(col(Branch.region_id) == branch.region_id, col(Branch.competitor).is_(True))
     content = {
         "template": template_version(),
         "language": language,
@@ -155,27 +164,27 @@ def content_key(db: Session, *, branch: Branch, wave: Wave, language: str) -> st
         "font": cjk_font().family,
         "today": branch_date(branch).isoformat(),
         "branch": branch.model_dump(),
-        "region": db.get(Region, branch.region_id).model_dump(),
+        "region": region.model_dump(),
         "waves": [w.model_dump(exclude={"created_at"}) for w in waves],
         "checklists": _rows(
             db,
             select(ChecklistVersion.id, ChecklistVersion.content_hash).where(
-                ChecklistVersion.id.in_([w.checklist_version_id for w in waves])
+                col(ChecklistVersion.id).in_([w.checklist_version_id for w in waves])
             ),
         ),
         "aggregates": _rows(
             db,
-            select(
-                BranchWaveScore.wave_id,
-                BranchWaveScore.branch_id,
-                BranchWaveScore.score,
-                BranchWaveScore.updated_at,
-                Branch.competitor,
-                Branch.region_id,
+            _wide_select(
+                col(BranchWaveScore.wave_id),
+                col(BranchWaveScore.branch_id),
+                col(BranchWaveScore.score),
+                col(BranchWaveScore.updated_at),
+                col(Branch.competitor),
+                col(Branch.region_id),
             )
-            .join(Branch, Branch.id == BranchWaveScore.branch_id)
-            .where(BranchWaveScore.wave_id.in_(wave_ids), neighbours)
-            .order_by(BranchWaveScore.wave_id, BranchWaveScore.branch_id),
+            .join(Branch, col(Branch.id) == BranchWaveScore.branch_id)
+            .where(col(BranchWaveScore.wave_id).in_(wave_ids), neighbours)
+            .order_by(col(BranchWaveScore.wave_id), col(BranchWaveScore.branch_id)),
         ),
         "visits": visits,
         "visit_content": _visit_content(db, [v[0] for v in visits]),
@@ -184,7 +193,7 @@ def content_key(db: Session, *, branch: Branch, wave: Wave, language: str) -> st
             for a in db.exec(
                 select(CorrectiveAction)
                 .where(CorrectiveAction.branch_id == branch.id)
-                .order_by(CorrectiveAction.id)
+                .order_by(col(CorrectiveAction.id))
             )
         ],
     }

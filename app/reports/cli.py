@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from app.db import new_session, session_scope
 from app.errors import Invalid
 from app.i18n import normalize_language
 from app.models import Region
+from app.models.base import row_id
 from app.reports.export import run_job, zip_file
 from app.reports.fonts import INSTALL_HINT, cjk_font
 from app.reports.jobs import claim, queue_export
@@ -48,17 +50,19 @@ def all_reports(
             region = db.exec(select(Region).where(Region.code == region_code)).first()
             if region is None:
                 raise Invalid(f"--region: no region with code {region_code}")
-        job = queue_export(db, user=None, wave=wave, region=region, language=lang)
+        job_id = row_id(queue_export(db, user=None, wave=wave, region=region, language=lang))
     with new_session() as db:
-        if not claim(db, job.id):
+        if not claim(db, job_id):
             raise Invalid("the export job was taken by another process")
 
     def progress(done: int, total: int) -> None:
         print(f"\r{done}/{total} reports", end="", file=sys.stderr, flush=True)
 
-    finished = run_job(job.id, workers=workers, progress=progress)
+    finished = run_job(job_id, workers=workers, progress=progress)
     print(file=sys.stderr)
-    shutil.copyfile(zip_file(finished), output)
+    archive = zip_file(finished)
+    assert archive is not None  # run_job returns the job done, its ZIP just written
+    shutil.copyfile(archive, output)
     failures = finished.failures or []
     for failure in failures:
         print(f"failed: {failure['branch']}: {failure['error']}", file=sys.stderr)
@@ -66,7 +70,7 @@ def all_reports(
     return line, len(failures)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """The subcommand's body; exit status 0, or 1 when some branch's report failed."""
     lang = _language(args.lang)
     if not cjk_font().ok:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.errors import NotFound
 from app.i18n import _
 from app.models import Branch, Region, ReportJob, Wave
+from app.models.base import row_id
 from app.reports.fonts import FontStatus, cjk_font
 from app.reports.jobs import recent_jobs
 from app.services import scorecard_data as data
@@ -50,7 +51,7 @@ def reports_page(db: Session, *, wave_id: int | None, region_id: int | None) -> 
         rows = {row.branch.id: row for r in view.regions for row in (*r.ranking, *r.benchmark)}
         by_id = {r.id: r for r in regions}
         planned = data.wave_branches(
-            db, wave_id=wave.id, scope=None, region_ids=[region.id] if region else None
+            db, wave_id=row_id(wave), scope=None, region_ids=[row_id(region)] if region else None
         )
         lines = [BranchLine(b, by_id[b.region_id], rows.get(b.id)) for b in planned]
     return ReportsPage(
