@@ -5,7 +5,7 @@ Gaps (None) break a line rather than bridging a wave without a score.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.charts.svg import (
     GRID,
@@ -148,7 +148,7 @@ def _label_step(labels: Sequence[str], step: float) -> int:
     return every
 
 
-def _line(s: Series, x_of, y_of) -> list[str]:
+def _line(s: Series, x_of: Callable[[int], float], y_of: Callable[[float], float]) -> list[str]:
     """The series' line (broken at gaps) and a marker with a tooltip at every value."""
     out: list[str] = []
     run: list[str] = []
@@ -185,13 +185,16 @@ def _line(s: Series, x_of, y_of) -> list[str]:
     return out
 
 
-def _end_labels(drawn: list[Series], x_of, y_of) -> list[str]:
+def _end_labels(
+    drawn: list[Series], x_of: Callable[[int], float], y_of: Callable[[float], float]
+) -> list[str]:
     """Each series' latest value printed right of its last point, nudged apart if they collide."""
     ends = []
     for s in drawn:
-        last = max((i for i, v in enumerate(s.values) if v is not None), default=None)
-        if last is not None:
-            ends.append((y_of(s.values[last]), last, s))
+        known = [(i, v) for i, v in enumerate(s.values) if v is not None]
+        if known:
+            last, value = known[-1]
+            ends.append((y_of(value), last, s))
     out: list[str] = []
     placed: list[float] = []
     for y, index, s in sorted(ends, key=lambda end: end[0]):

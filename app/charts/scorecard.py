@@ -23,11 +23,11 @@ def _has(values: list[float | None]) -> bool:
 def _comparison(
     branch: list[float | None], region: list[float | None], rivals: list[float | None]
 ) -> list[Series]:
-    series = [Series(_("This branch"), branch, "#0f4c5c")]
+    series = [Series(_("This branch"), tuple(branch), "#0f4c5c")]
     if _has(region):
-        series.append(Series(_("Region average"), region, "#8a99a8"))
+        series.append(Series(_("Region average"), tuple(region), "#8a99a8"))
     if _has(rivals):
-        series.append(Series(_("Competitor average"), rivals, "#e36414"))
+        series.append(Series(_("Competitor average"), tuple(rivals), "#e36414"))
     return series
 
 
@@ -78,9 +78,9 @@ def dimension_chart(card: BranchScorecard, *, width: float = 320.0) -> str:
 def trend_chart(card: BranchScorecard, *, width: float = 320.0) -> str:
     """The branch's score over the waves, over the zone of tolerance."""
     points = card.series
-    series = [Series(_("This branch"), [p.score for p in points], "#0f4c5c")]
+    series = [Series(_("This branch"), tuple(p.score for p in points), "#0f4c5c")]
     if _has([p.region_score for p in points]):
-        series.append(Series(_("Region average"), [p.region_score for p in points], "#8a99a8"))
+        series.append(Series(_("Region average"), tuple(p.region_score for p in points), "#8a99a8"))
     return line_chart(
         [p.wave.name for p in points],
         series,
@@ -106,10 +106,10 @@ def trend_chart(card: BranchScorecard, *, width: float = 320.0) -> str:
 def region_chart(view: Overview, *, width: float = 320.0) -> str:
     """Each region's score beside its competitor benchmark."""
     regions = view.regions
-    series = [Series(_("Region score"), [r.score for r in regions], "#0f4c5c")]
+    series = [Series(_("Region score"), tuple(r.score for r in regions), "#0f4c5c")]
     rivals = [r.benchmark_score for r in regions]
     if _has(rivals):
-        series.append(Series(_("Competitor benchmark"), rivals, "#e36414"))
+        series.append(Series(_("Competitor benchmark"), tuple(rivals), "#e36414"))
     return bar_chart(
         [r.region.name for r in regions],
         series,
