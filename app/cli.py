@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 EXIT_INVALID = 2
@@ -200,8 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = args.func  # set by each subparser
     try:
-        return args.func(args)
+        return command(args)
     except Exception as exc:  # a settings error should read as one line, not a traceback
         from app.settings import SettingsError
 

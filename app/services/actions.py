@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Branch, CorrectiveAction, User, Wave, utcnow
+from app.models.base import row_id
 from app.services.access import get_branch
 from app.services.scorecard_data import checklist_of
 
@@ -42,7 +43,7 @@ def create_action(
 ) -> CorrectiveAction:
     """Commit the branch to fixing one standard of a wave's checklist; every field is required."""
     if user is not None:
-        get_branch(db, user, branch.id)
+        get_branch(db, user, row_id(branch))
     document = checklist_of(db, wave)
     if not any(item.id == item_id and item.scored for item in document.all_items()):
         raise Invalid(_("This standard is not in the wave's checklist."), field="item_id")
@@ -59,8 +60,8 @@ def create_action(
     if due < branch_today(branch, now):
         raise Invalid(_("The due date cannot be in the past."), field="due_on")
     action = CorrectiveAction(
-        branch_id=branch.id,
-        wave_id=wave.id,
+        branch_id=row_id(branch),
+        wave_id=row_id(wave),
         item_id=item_id,
         what=what,
         owner=owner,
@@ -107,7 +108,7 @@ def branch_actions(db: Session, *, branch_id: int) -> list[CorrectiveAction]:
         db.exec(
             select(CorrectiveAction)
             .where(CorrectiveAction.branch_id == branch_id)
-            .order_by(CorrectiveAction.created_at.desc(), CorrectiveAction.id.desc())
+            .order_by(col(CorrectiveAction.created_at).desc(), col(CorrectiveAction.id).desc())
         )
     )
 

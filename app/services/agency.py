@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
 from app.models import Agency, ApiToken, User, utcnow
+from app.models.base import row_id
 
 TOKEN_PREFIX = "smk_"
 
@@ -31,8 +32,8 @@ def list_agencies(db: Session) -> list[AgencyRow]:
     for token in db.exec(select(ApiToken).order_by(col(ApiToken.created_at).desc())):
         tokens.setdefault(token.agency_id, []).append(token)
     return [
-        AgencyRow(agency, tokens.get(agency.id, []))
-        for agency in db.exec(select(Agency).order_by(Agency.name))
+        AgencyRow(agency, tokens.get(row_id(agency), []))
+        for agency in db.exec(select(Agency).order_by(col(Agency.name)))
     ]
 
 
@@ -80,7 +81,7 @@ def create_token(
         raise Conflict(_("The agency is inactive."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        agency_id=agency.id,
+        agency_id=row_id(agency),
         name=name,
         token_hash=token_hash(secret),
         prefix=secret[:12],
@@ -108,7 +109,7 @@ def authenticate(db: Session, *, secret: str | None) -> Agency | None:
         return None
     row = db.exec(
         select(ApiToken, Agency)
-        .join(Agency, Agency.id == ApiToken.agency_id)
+        .join(Agency, col(Agency.id) == ApiToken.agency_id)
         .where(ApiToken.token_hash == token_hash(secret))
     ).first()
     if row is None or row[0].revoked_at is not None or not row[1].active:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.models import Branch, ChecklistVersion, Role, User, Visit, VisitStatus, Wave, WaveBranch
+from app.models.base import row_id
 from app.services.checklists import document_of
 from app.services.fair_share import share
 
@@ -51,13 +52,13 @@ def _neighbour_shoppers(db: Session, wave: Wave, branch_ids: list[int]) -> dict[
     """Per branch: shoppers of its visits in the waves just before and after this one."""
     earlier: dict[int, tuple[date, int]] = {}
     later: dict[int, tuple[date, int]] = {}
-    key = (wave.starts_on, wave.id)
+    key = (wave.starts_on, row_id(wave))
     for branch_id, other in db.exec(
         select(WaveBranch.branch_id, Wave)
-        .join(Wave, Wave.id == WaveBranch.wave_id)
+        .join(Wave, col(Wave.id) == WaveBranch.wave_id)
         .where(col(WaveBranch.branch_id).in_(branch_ids), Wave.id != wave.id)
     ):
-        other_key = (other.starts_on, other.id)
+        other_key = (other.starts_on, row_id(other))
         if other_key < key and other_key > earlier.get(branch_id, (date.min, 0)):
             earlier[branch_id] = other_key
         if other_key > key and other_key < later.get(branch_id, (date.max, 0)):
@@ -72,6 +73,7 @@ def _neighbour_shoppers(db: Session, wave: Wave, branch_ids: list[int]) -> dict[
             col(Visit.wave_id).in_(wave_ids), col(Visit.shopper_id).is_not(None)
         )
     ):
+        assert shopper_id is not None  # the query keeps visits that have a shopper
         if (branch_id, wave_id) in pairs:
             blocked[branch_id].add(shopper_id)
     return blocked
@@ -80,17 +82,19 @@ def _neighbour_shoppers(db: Session, wave: Wave, branch_ids: list[int]) -> dict[
 def _create_missing(db: Session, wave: Wave, branches: list[Branch]) -> int:
     """Add visits until each branch has the wave's number; returns how many were added."""
     version = db.get(ChecklistVersion, wave.checklist_version_id)
+    assert version is not None  # wave.checklist_version_id is a non-null foreign key
     channel = document_of(version).channel
     have = Counter(db.exec(select(Visit.branch_id).where(Visit.wave_id == wave.id)).all())
     slots = windows(wave.starts_on, wave.ends_on, wave.visits_per_branch)
     created = 0
     for branch in branches:
-        for first, last in slots[have[branch.id] :]:
+        branch_id = row_id(branch)
+        for first, last in slots[have[branch_id] :]:
             db.add(
                 Visit(
-                    branch_id=branch.id,
+                    branch_id=branch_id,
                     wave_id=wave.id,
-                    checklist_version_id=version.id,
+                    checklist_version_id=row_id(version),
                     status=VisitStatus.assigned,
                     channel=channel,
                     scenario=wave.scenario,
@@ -108,16 +112,16 @@ def generate_assignments(db: Session, *, wave: Wave) -> GenerationReport:
     branches = list(
         db.exec(
             select(Branch)
-            .join(WaveBranch, WaveBranch.branch_id == Branch.id)
+            .join(WaveBranch, col(WaveBranch.branch_id) == Branch.id)
             .where(WaveBranch.wave_id == wave.id, Branch.active)
             .order_by(Branch.code)
         )
     )
     report = GenerationReport(created=_create_missing(db, wave, branches))
-    by_id = {b.id: b for b in branches}
-    visits = list(db.exec(select(Visit).where(Visit.wave_id == wave.id).order_by(Visit.id)))
+    by_id = {row_id(b): b for b in branches}
+    visits = list(db.exec(select(Visit).where(Visit.wave_id == wave.id).order_by(col(Visit.id))))
     shoppers = list(
-        db.exec(select(User).where(User.role == Role.shopper, User.active).order_by(User.id))
+        db.exec(select(User).where(User.role == Role.shopper, User.active).order_by(col(User.id)))
     )
     blocked = _neighbour_shoppers(db, wave, list(by_id))
     load: Counter[int] = Counter()
@@ -134,7 +138,7 @@ def generate_assignments(db: Session, *, wave: Wave) -> GenerationReport:
             open_visits[visit.branch_id].append(visit)
     eligible = {
         b: [
-            s.id
+            row_id(s)
             for s in shoppers
             if s.home_region_id in (None, by_id[b].region_id) and s.id not in blocked[b]
         ]
@@ -177,6 +181,7 @@ def _balance_windows(
                 a, b = first.shopper_id, second.shopper_id
                 if x == y or a == b:
                     continue
+                assert a is not None and b is not None  # every placed visit has its shopper
                 change = (
                     window_load[a, y]
                     - window_load[a, x]

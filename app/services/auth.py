@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from app.errors import Invalid, TooManyAttempts
 from app.i18n import _
 from app.models import LoginAttempt, ManagerRegion, Role, User, UserSession, utcnow
+from app.models.base import row_id
 from app.security import hash_password, needs_rehash, new_token, token_digest, verify_password
 from app.settings import get_settings
 
@@ -42,7 +43,7 @@ def authenticate(db: Session, *, username: str, password: str, address: str) -> 
         raise Invalid(_("Wrong username or password."), field="password")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.exec(delete(LoginAttempt).where(LoginAttempt.username == username))
+    db.exec(delete(LoginAttempt).where(col(LoginAttempt.username) == username))
     return user
 
 
@@ -53,7 +54,7 @@ def start_session(db: Session, *, user: User) -> str:
     db.add(
         UserSession(
             id=token_digest(token),
-            user_id=user.id,
+            user_id=row_id(user),
             csrf_token=new_token(),
             expires_at=utcnow() + timedelta(days=days),
         )
@@ -67,7 +68,7 @@ def session_for_token(db: Session, token: str | None) -> tuple[UserSession, User
         return None
     row = db.exec(
         select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
+        .join(User, col(User.id) == UserSession.user_id)
         .where(UserSession.id == token_digest(token), User.active)
     ).first()
     if row is None or row[0].expires_at <= utcnow():
@@ -77,7 +78,7 @@ def session_for_token(db: Session, token: str | None) -> tuple[UserSession, User
 
 def end_session(db: Session, *, token: str | None) -> None:
     if token:
-        db.exec(delete(UserSession).where(UserSession.id == token_digest(token)))
+        db.exec(delete(UserSession).where(col(UserSession.id) == token_digest(token)))
 
 
 def create_user(
@@ -114,5 +115,5 @@ def create_user(
     db.add(user)
     db.flush()
     for region_id in region_ids or []:
-        db.add(ManagerRegion(user_id=user.id, region_id=region_id))
+        db.add(ManagerRegion(user_id=row_id(user), region_id=region_id))
     return user

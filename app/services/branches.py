@@ -13,6 +13,7 @@ from sqlmodel import Session, col, delete, func, or_, select
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Branch, ManagerRegion, Region, Role, User
+from app.models.base import row_id
 from app.services.csv_import import (
     Change,
     FieldErrors,
@@ -49,15 +50,19 @@ class RegionRow:
 
 def list_regions(db: Session) -> list[RegionRow]:
     """Regions with their branch count and managers, for the regions page."""
-    counts = dict(db.exec(select(Branch.region_id, func.count()).group_by(Branch.region_id)).all())
+    counts = dict(
+        db.exec(select(Branch.region_id, func.count()).group_by(col(Branch.region_id))).all()
+    )
     managers: dict[int, list[User]] = {}
     for link, user in db.exec(
-        select(ManagerRegion, User).join(User, User.id == ManagerRegion.user_id).order_by(User.name)
+        select(ManagerRegion, User)
+        .join(User, col(User.id) == ManagerRegion.user_id)
+        .order_by(col(User.name))
     ):
         managers.setdefault(link.region_id, []).append(user)
     return [
-        RegionRow(region, counts.get(region.id, 0), managers.get(region.id, []))
-        for region in db.exec(select(Region).order_by(Region.code))
+        RegionRow(region, counts.get(row_id(region), 0), managers.get(row_id(region), []))
+        for region in db.exec(select(Region).order_by(col(Region.code)))
     ]
 
 
@@ -94,8 +99,9 @@ def set_region_managers(db: Session, *, region: Region, manager_ids: list[int]) 
         set(manager_ids)
     ):
         raise Invalid(_("Only manager accounts can be responsible for a region."), field="managers")
-    db.exec(delete(ManagerRegion).where(ManagerRegion.region_id == region.id))
-    db.add_all(ManagerRegion(user_id=user.id, region_id=region.id) for user in managers)
+    region_id = row_id(region)
+    db.exec(delete(ManagerRegion).where(col(ManagerRegion.region_id) == region_id))
+    db.add_all(ManagerRegion(user_id=row_id(user), region_id=region_id) for user in managers)
     db.flush()
 
 
@@ -103,7 +109,7 @@ def list_branches(
     db: Session, *, region_id: int | None = None, query: str = "", active: bool | None = None
 ) -> list[tuple[Branch, Region]]:
     """Branches with their region, filtered for the list page."""
-    stmt = select(Branch, Region).join(Region, Region.id == Branch.region_id)
+    stmt = select(Branch, Region).join(Region, col(Region.id) == Branch.region_id)
     if region_id:
         stmt = stmt.where(Branch.region_id == region_id)
     if active is not None:
@@ -111,7 +117,9 @@ def list_branches(
     if query.strip():
         like = f"%{query.strip()}%"
         stmt = stmt.where(or_(col(Branch.code).ilike(like), col(Branch.name).ilike(like)))
-    return list(db.exec(stmt.order_by(Region.code, Branch.competitor, Branch.code)).all())
+    return list(
+        db.exec(stmt.order_by(col(Region.code), col(Branch.competitor), col(Branch.code))).all()
+    )
 
 
 def get_branch(db: Session, *, branch_id: int) -> Branch:
@@ -220,7 +228,7 @@ def import_branches(db: Session, *, source: str | bytes, apply: bool) -> ImportP
     rows, errors = read_rows(source, columns=BRANCH_COLUMNS, required=("code",))
     plan = ImportPlan(errors=errors)
     regions = {r.code: r for r in db.exec(select(Region))}
-    by_id = {r.id: r for r in regions.values()}
+    by_id = {row_id(r): r for r in regions.values()}
     existing = {b.code: b for b in db.exec(select(Branch))}
     seen: dict[str, int] = {}
     pending: list[tuple[Branch | None, dict[str, Any]]] = []

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 from app.errors import NotFound
 from app.i18n import _
 from app.models import Checklist, ChecklistVersion, User, Visit, Wave
+from app.models.base import row_id
 
 
 @dataclass
@@ -23,17 +24,17 @@ def list_checklists(db: Session) -> list[ChecklistRow]:
     counts = dict(
         db.exec(
             select(ChecklistVersion.checklist_id, func.count()).group_by(
-                ChecklistVersion.checklist_id
+                col(ChecklistVersion.checklist_id)
             )
         ).all()
     )
     rows = db.exec(
         select(Checklist, ChecklistVersion)
-        .join(ChecklistVersion, ChecklistVersion.checklist_id == Checklist.id)
+        .join(ChecklistVersion, col(ChecklistVersion.checklist_id) == Checklist.id)
         .where(ChecklistVersion.version == Checklist.latest_version)
-        .order_by(Checklist.code)
+        .order_by(col(Checklist.code))
     ).all()
-    return [ChecklistRow(c, v, counts.get(c.id, 0)) for c, v in rows]
+    return [ChecklistRow(c, v, counts.get(row_id(c), 0)) for c, v in rows]
 
 
 def get_checklist(db: Session, *, code: str) -> Checklist:
@@ -56,7 +57,7 @@ def versions_of(db: Session, *, checklist: Checklist) -> list[VersionRow]:
     versions = list(
         db.exec(
             select(ChecklistVersion, User)
-            .outerjoin(User, User.id == ChecklistVersion.created_by_id)
+            .outerjoin(User, col(User.id) == ChecklistVersion.created_by_id)
             .where(ChecklistVersion.checklist_id == checklist.id)
             .order_by(col(ChecklistVersion.version).desc())
         )
@@ -66,17 +67,19 @@ def versions_of(db: Session, *, checklist: Checklist) -> list[VersionRow]:
         db.exec(
             select(Wave.checklist_version_id, func.count())
             .where(col(Wave.checklist_version_id).in_(ids))
-            .group_by(Wave.checklist_version_id)
+            .group_by(col(Wave.checklist_version_id))
         ).all()
     )
     visits = dict(
         db.exec(
             select(Visit.checklist_version_id, func.count())
             .where(col(Visit.checklist_version_id).in_(ids))
-            .group_by(Visit.checklist_version_id)
+            .group_by(col(Visit.checklist_version_id))
         ).all()
     )
-    return [VersionRow(v, u, waves.get(v.id, 0), visits.get(v.id, 0)) for v, u in versions]
+    return [
+        VersionRow(v, u, waves.get(row_id(v), 0), visits.get(row_id(v), 0)) for v, u in versions
+    ]
 
 
 def get_version(db: Session, *, checklist: Checklist, number: int) -> ChecklistVersion:
@@ -96,7 +99,7 @@ def all_versions(db: Session) -> list[tuple[str, ChecklistVersion]]:
         (code, version)
         for code, version in db.exec(
             select(Checklist.code, ChecklistVersion)
-            .join(ChecklistVersion, ChecklistVersion.checklist_id == Checklist.id)
-            .order_by(Checklist.code, col(ChecklistVersion.version).desc())
+            .join(ChecklistVersion, col(ChecklistVersion.checklist_id) == Checklist.id)
+            .order_by(col(Checklist.code), col(ChecklistVersion.version).desc())
         )
     ]

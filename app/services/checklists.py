@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Any
+
+from sqlmodel import Session, col, select
 
 from app.models import Checklist, ChecklistVersion, User
+from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import checklist_to_dict, content_hash, parse_checklist, text_for
 
@@ -12,7 +15,7 @@ _parsed: dict[tuple[int, str], ChecklistDoc] = {}
 
 
 def import_checklist(
-    db: Session, *, source: str | bytes | dict, user: User | None = None
+    db: Session, *, source: str | bytes | dict[str, Any], user: User | None = None
 ) -> tuple[ChecklistVersion, bool]:
     """Validate and store; a new version only when the content changed -> (version, created)."""
     document = parse_checklist(source)  # raises DocumentError naming each bad path
@@ -28,7 +31,7 @@ def import_checklist(
             return latest, False
     checklist.latest_version += 1
     version = ChecklistVersion(
-        checklist_id=checklist.id,
+        checklist_id=row_id(checklist),
         version=checklist.latest_version,
         name=text_for(document.name, "en")[:300],
         content_hash=digest,
@@ -45,13 +48,13 @@ def latest_version(db: Session, checklist: Checklist) -> ChecklistVersion | None
     return db.exec(
         select(ChecklistVersion)
         .where(ChecklistVersion.checklist_id == checklist.id)
-        .order_by(ChecklistVersion.version.desc())
+        .order_by(col(ChecklistVersion.version).desc())
     ).first()
 
 
 def document_of(version: ChecklistVersion) -> ChecklistDoc:
     """The parsed document of a stored version, cached: versions never change once stored."""
-    key = (version.id, version.content_hash)
+    key = (row_id(version), version.content_hash)
     if key not in _parsed:
         if len(_parsed) > 256:
             _parsed.clear()

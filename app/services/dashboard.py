@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, func, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, SQLModel, col, func, select
 
 from app.models import (
     Branch,
@@ -42,10 +43,10 @@ def shopper_home(db: Session, *, user: User, now: datetime | None = None) -> Sho
     now = now or utcnow()
     rows = db.exec(
         select(Visit, Branch, ChecklistVersion.document["name"])
-        .join(Branch, Branch.id == Visit.branch_id)
-        .join(ChecklistVersion, ChecklistVersion.id == Visit.checklist_version_id)
+        .join(Branch, col(Branch.id) == Visit.branch_id)
+        .join(ChecklistVersion, col(ChecklistVersion.id) == Visit.checklist_version_id)
         .where(Visit.shopper_id == user.id)
-        .order_by(Visit.due_from, Visit.id)
+        .order_by(col(Visit.due_from), col(Visit.id))
     ).all()
     home = ShopperHome()
     for visit, branch, name in rows:
@@ -66,10 +67,10 @@ def review_queue(db: Session) -> list[VisitRow]:
     """Submitted visits, oldest submission first."""
     rows = db.exec(
         select(Visit, Branch, ChecklistVersion.document["name"])
-        .join(Branch, Branch.id == Visit.branch_id)
-        .join(ChecklistVersion, ChecklistVersion.id == Visit.checklist_version_id)
+        .join(Branch, col(Branch.id) == Visit.branch_id)
+        .join(ChecklistVersion, col(ChecklistVersion.id) == Visit.checklist_version_id)
         .where(Visit.status == VisitStatus.submitted)
-        .order_by(Visit.submitted_at, Visit.id)
+        .order_by(col(Visit.submitted_at), col(Visit.id))
     ).all()
     return [VisitRow(v, b, n) for v, b, n in rows]
 
@@ -85,20 +86,20 @@ def manager_regions(db: Session, *, user: User) -> list[RegionSummary]:
     """The manager's regions (all, for admin) with their branches and counted visits."""
     query = select(Region).order_by(Region.code)
     if user.role == Role.manager:
-        query = query.where(Region.id.in_(manager_region_ids(db, user)))
+        query = query.where(col(Region.id).in_(manager_region_ids(db, user)))
     summaries = []
     for region in db.exec(query):
         branches = list(
             db.exec(
                 select(Branch)
                 .where(Branch.region_id == region.id, Branch.active)
-                .order_by(Branch.competitor, Branch.code)
+                .order_by(col(Branch.competitor), col(Branch.code))
             )
         )
         approved = db.exec(
             select(func.count())
             .select_from(Visit)
-            .join(Branch, Branch.id == Visit.branch_id)
+            .join(Branch, col(Branch.id) == Visit.branch_id)
             .where(Branch.region_id == region.id, Visit.status == VisitStatus.approved)
         ).one()
         summaries.append(RegionSummary(region, branches, approved))
@@ -108,7 +109,7 @@ def manager_regions(db: Session, *, user: User) -> list[RegionSummary]:
 def admin_counts(db: Session) -> dict[str, int]:
     """Headline counts for HQ's dashboard."""
 
-    def count(model, *where) -> int:
+    def count(model: type[SQLModel], *where: ColumnElement[bool] | bool) -> int:
         return db.exec(select(func.count()).select_from(model).where(*where)).one()
 
     counts = {

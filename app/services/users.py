@@ -12,6 +12,7 @@ from sqlmodel import Session, col, delete, or_, select
 from app.errors import Conflict, NotFound
 from app.i18n import _
 from app.models import ManagerRegion, Region, Role, User, UserSession
+from app.models.base import row_id
 from app.security import hash_password
 from app.services.csv_import import (
     Change,
@@ -67,9 +68,9 @@ def list_users(
         UserRow(
             user,
             regions.get(user.home_region_id),
-            sorted(links.get(user.id, []), key=lambda r: r.code),
+            sorted(links.get(row_id(user), []), key=lambda r: r.code),
         )
-        for user in db.exec(stmt.order_by(User.role, User.username))
+        for user in db.exec(stmt.order_by(col(User.role), col(User.username)))
     ]
 
 
@@ -84,9 +85,9 @@ def region_codes_of(db: Session, user: User) -> list[str]:
     return list(
         db.exec(
             select(Region.code)
-            .join(ManagerRegion, ManagerRegion.region_id == Region.id)
+            .join(ManagerRegion, col(ManagerRegion.region_id) == Region.id)
             .where(ManagerRegion.user_id == user.id)
-            .order_by(Region.code)
+            .order_by(col(Region.code))
         )
     )
 
@@ -176,8 +177,12 @@ def _store(
     values = dict(values)
     codes = values.pop("regions", None)
     password = values.pop("password", None)
-    is_self = user is not None and acting is not None and user.id == acting.id
-    if is_self and (values.get("active") is False or values.get("role", user.role) != user.role):
+    if (
+        user is not None
+        and acting is not None
+        and user.id == acting.id  # nobody locks themselves out
+        and (values.get("active") is False or values.get("role", user.role) != user.role)
+    ):
         raise Conflict(_("You cannot deactivate yourself or change your own role."))
     user = user or User(username="", name="", role="", password_hash="")
     for name, value in values.items():
@@ -190,10 +195,11 @@ def _store(
     if user.role != Role.manager:
         codes = []
     if codes is not None:
-        db.exec(delete(ManagerRegion).where(ManagerRegion.user_id == user.id))
-        db.add_all(ManagerRegion(user_id=user.id, region_id=regions[c].id) for c in codes)
+        user_id = row_id(user)
+        db.exec(delete(ManagerRegion).where(col(ManagerRegion.user_id) == user_id))
+        db.add_all(ManagerRegion(user_id=user_id, region_id=row_id(regions[c])) for c in codes)
     if not user.active:
-        db.exec(delete(UserSession).where(UserSession.user_id == user.id))
+        db.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
     db.flush()
     return user
 
@@ -228,7 +234,7 @@ def import_users(
     rows, errors = read_rows(source, columns=USER_COLUMNS, required=("username",))
     plan = ImportPlan(errors=errors)
     regions = {r.code: r for r in db.exec(select(Region))}
-    by_id = {r.id: r for r in regions.values()}
+    by_id = {row_id(r): r for r in regions.values()}
     existing = {u.username: u for u in db.exec(select(User))}
     seen: dict[str, int] = {}
     pending: list[tuple[User | None, dict[str, Any]]] = []

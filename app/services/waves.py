@@ -26,6 +26,7 @@ from app.models import (
     Wave,
     WaveBranch,
 )
+from app.models.base import row_id
 from app.services.csv_import import FieldErrors
 from app.settings import get_settings
 
@@ -47,18 +48,20 @@ class WaveRow:
 def list_waves(db: Session) -> list[WaveRow]:
     """Every wave, newest first, with its checklist version and visit counts."""
     branch_counts = dict(
-        db.exec(select(WaveBranch.wave_id, func.count()).group_by(WaveBranch.wave_id)).all()
+        db.exec(select(WaveBranch.wave_id, func.count()).group_by(col(WaveBranch.wave_id))).all()
     )
-    visit_counts: dict[tuple[int, str], int] = {
+    visit_counts: dict[tuple[int | None, str], int] = {
         (w, s): n
         for w, s, n in db.exec(
-            select(Visit.wave_id, Visit.status, func.count()).group_by(Visit.wave_id, Visit.status)
+            select(Visit.wave_id, Visit.status, func.count()).group_by(
+                col(Visit.wave_id), col(Visit.status)
+            )
         )
     }
     rows = db.exec(
         select(Wave, Checklist.code, ChecklistVersion.version)
-        .join(ChecklistVersion, ChecklistVersion.id == Wave.checklist_version_id)
-        .join(Checklist, Checklist.id == ChecklistVersion.checklist_id)
+        .join(ChecklistVersion, col(ChecklistVersion.id) == Wave.checklist_version_id)
+        .join(Checklist, col(Checklist.id) == ChecklistVersion.checklist_id)
         .order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())
     ).all()
     return [
@@ -66,7 +69,7 @@ def list_waves(db: Session) -> list[WaveRow]:
             wave,
             code,
             version,
-            branch_counts.get(wave.id, 0),
+            branch_counts.get(row_id(wave), 0),
             sum(n for (w, _s), n in visit_counts.items() if w == wave.id),
             visit_counts.get((wave.id, VisitStatus.approved), 0),
         )
@@ -115,6 +118,9 @@ def create_wave(
         errors["scenario"] = _("At most 2000 characters.")
     if errors:
         raise FieldErrors(errors)
+    # Each was checked above (an error was raised otherwise).
+    assert starts_on is not None and ends_on is not None
+    assert checklist_version_id is not None and visits_per_branch is not None
     wave = Wave(
         name=name,
         starts_on=starts_on,
@@ -125,7 +131,7 @@ def create_wave(
     )
     db.add(wave)
     db.flush()
-    db.add_all(WaveBranch(wave_id=wave.id, branch_id=branch_id) for branch_id in ids)
+    db.add_all(WaveBranch(wave_id=row_id(wave), branch_id=branch_id) for branch_id in ids)
     db.flush()
     return wave
 
@@ -150,25 +156,26 @@ def wave_progress(db: Session, *, wave: Wave) -> list[RegionProgress]:
     progress: dict[int, RegionProgress] = {}
     for region, branches in db.exec(
         select(Region, func.count())
-        .join(Branch, Branch.region_id == Region.id)
-        .join(WaveBranch, WaveBranch.branch_id == Branch.id)
+        .join(Branch, col(Branch.region_id) == Region.id)
+        .join(WaveBranch, col(WaveBranch.branch_id) == Branch.id)
         .where(WaveBranch.wave_id == wave.id)
-        .group_by(Region.id)
+        .group_by(col(Region.id))
         .order_by(Region.code)
     ):
-        progress[region.id] = RegionProgress(
+        progress[row_id(region)] = RegionProgress(
             region, dict.fromkeys(STATUS_COLUMNS, 0), planned=branches * wave.visits_per_branch
         )
     for region_id, status, unassigned, count in db.exec(
         select(Branch.region_id, Visit.status, col(Visit.shopper_id).is_(None), func.count())
-        .join(Branch, Branch.id == Visit.branch_id)
+        .join(Branch, col(Branch.id) == Visit.branch_id)
         .where(Visit.wave_id == wave.id)
-        .group_by(Branch.region_id, Visit.status, col(Visit.shopper_id).is_(None))
+        .group_by(col(Branch.region_id), col(Visit.status), col(Visit.shopper_id).is_(None))
     ):
         row = progress.get(region_id)
         if row is None:  # a branch dropped from the wave after visits were made
-            region = db.get(Region, region_id)
-            row = progress[region_id] = RegionProgress(region, dict.fromkeys(STATUS_COLUMNS, 0))
+            dropped = db.get(Region, region_id)
+            assert dropped is not None  # branch.region_id is a non-null foreign key
+            row = progress[region_id] = RegionProgress(dropped, dict.fromkeys(STATUS_COLUMNS, 0))
         row.counts[status] = row.counts.get(status, 0) + count
         if unassigned and status == VisitStatus.assigned:
             row.unassigned += count
@@ -188,8 +195,8 @@ def wave_visits(
     """The wave's visits with branch and shopper, by branch then due date."""
     stmt = (
         select(Visit, Branch, User)
-        .join(Branch, Branch.id == Visit.branch_id)
-        .outerjoin(User, User.id == Visit.shopper_id)
+        .join(Branch, col(Branch.id) == Visit.branch_id)
+        .outerjoin(User, col(User.id) == Visit.shopper_id)
         .where(Visit.wave_id == wave.id)
     )
     if region_id:
@@ -198,7 +205,7 @@ def wave_visits(
         stmt = stmt.where(col(Visit.shopper_id).is_(None), Visit.status == VisitStatus.assigned)
     elif status:
         stmt = stmt.where(Visit.status == status)
-    rows = db.exec(stmt.order_by(Branch.code, Visit.due_from, Visit.id)).all()
+    rows = db.exec(stmt.order_by(col(Branch.code), col(Visit.due_from), col(Visit.id))).all()
     return [WaveVisit(v, b, u) for v, b, u in rows]
 
 
@@ -243,7 +250,7 @@ def cancel(db: Session, *, visit: Visit) -> None:
         for p in (photo.path, photo.thumb_path)
     ]
     for model in (Answer, Photo, VisitScore, AuditEvent, Dispute):
-        db.exec(delete(model).where(model.visit_id == visit.id))
+        db.exec(delete(model).where(col(model.visit_id) == visit.id))
     db.delete(visit)
     db.flush()
     for path in files:  # a cancelled visit's photos are not kept anywhere
