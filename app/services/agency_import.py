@@ -35,7 +35,7 @@ from app.models import (
     utcnow,
 )
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import DocumentError, VisitDocument, parse_visit, score_visit, short_texts
+from app.scoring import DocumentError, VisitDocument, completeness, parse_visit
 from app.services.checklists import document_of
 from app.services.images import Processed, process
 from app.services.scoring import record_score
@@ -101,12 +101,20 @@ def _wave_for(db: Session, branch: Branch, version: ChecklistVersion, at: dateti
 
 
 def _completeness(document: ChecklistDoc, visit: VisitDocument) -> list[str]:
-    """A delivered visit must be as complete as one a shopper could submit."""
-    values = visit.answer_values()
-    errors = [f"answers.{i}: is required" for i in score_visit(document, values).missing]
-    for item_id in short_texts(document, values):
-        needed = document.item(item_id).min_chars
-        errors.append(f"answers.{item_id}: must be at least {needed} characters")
+    """A delivered visit's answers must be as complete as a shopper's submission.
+
+    Photos travel as files (a JSON delivery carries none), so missing photos do not refuse
+    the delivery; the same completeness rule stops the reviewer's approval until they are
+    there.
+    """
+    errors = []
+    for problem in completeness(document, visit.answer_values(), {}):
+        if problem.kind == "missing":
+            errors.append(f"answers.{problem.item_id}: is required")
+        elif problem.kind == "short":
+            errors.append(
+                f"answers.{problem.item_id}: must be at least {problem.needed} characters"
+            )
     return errors
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,10 +18,17 @@ from app.models import (
     VisitStatus,
     utcnow,
 )
-from app.scoring import Item, Section, text_for, visible_items
+from app.scoring import (
+    Item,
+    Problem,
+    Section,
+    completeness,
+    completeness_rules,
+    text_for,
+    visible_items,
+)
 from app.services.photos import photos_by_item
 from app.services.scoring import engine_value
-from app.services.submission import Problem
 from app.services.visits import EDITABLE, checklist_of, timer_unit
 
 
@@ -36,9 +42,10 @@ class ItemView:
     answer: Answer | None
     photos: list[Photo]
     note: str
-    problems: list[Problem]
+    problems: list[Problem]  # shown after a refused submission
     options: list[tuple[str, str]]
     timer: str | None
+    blocking: list[Problem] = field(default_factory=list)  # what blocks submission now
 
     @property
     def value(self) -> Any:
@@ -58,21 +65,9 @@ class ItemView:
         return int(moment.timestamp() * 1000) if moment else 0
 
     @property
-    def when_json(self) -> str:
-        when = self.item.when
-        return json.dumps({"item": when.item, "in": list(when.in_)}) if when else ""
-
-    @property
     def complete(self) -> bool:
-        """Answered well enough to count in the progress (and, if required, to submit)."""
-        if self.item.kind == "photo":
-            return len(self.photos) >= (self.item.min_photos or 1)
-        value = self.value
-        if value is None:
-            return False
-        if self.item.kind == "text" and value != "na" and self.item.min_chars:
-            return len(str(value).strip()) >= self.item.min_chars
-        return True
+        """Nothing about this item blocks submission now (counts as done in the progress)."""
+        return not self.blocking
 
 
 @dataclass
@@ -101,6 +96,7 @@ class VisitPage:
     editable: bool
     general_note: str = ""
     problems: list[Problem] = field(default_factory=list)
+    rules: dict[str, Any] = field(default_factory=dict)  # completeness rules for visit.js
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -136,8 +132,10 @@ def build(
     version = db.get(ChecklistVersion, visit.checklist_version_id)
     branch = db.get(Branch, visit.branch_id)
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
-    shown = visible_items(doc, {k: engine_value(a) for k, a in answers.items()})
+    values = {k: engine_value(a) for k, a in answers.items()}
+    shown = visible_items(doc, values)
     photos = photos_by_item(db, visit.id)
+    open_now = completeness(doc, values, {k: len(v) for k, v in photos.items()})
     notes = _notes(visit)
     problems = problems or []
     sections = []
@@ -155,6 +153,7 @@ def build(
                 problems=[p for p in problems if p.item_id == item.id],
                 options=[(o.id, text_for(o.text, lang)) for o in item.options or ()],
                 timer=timer_unit(item),
+                blocking=[p for p in open_now if p.item_id == item.id],
             )
             for item in section.items
         ]
@@ -169,6 +168,7 @@ def build(
         editable=visit.status in EDITABLE,
         general_note=notes.get("", ""),
         problems=problems,
+        rules=completeness_rules(doc),
     )
 
 
