@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
 from sqlmodel import select
 
-from app.models import Visit, VisitStatus
+from app.models import Answer, Visit, VisitStatus
+from app.scoring import completeness_rules
 from app.services import agency as agencies
+from app.services.checklists import document_of
 from tests.conftest import csrf_of, login
 from tests.visit.helpers import jpeg
 
@@ -95,3 +98,28 @@ def test_a_delivery_missing_an_answer_or_with_a_short_text_is_refused(db, agency
         "answers.story: must be at least 20 characters",
     ]
     assert db.exec(select(Visit).where(Visit.external_id == "ACME-7")).first() is None
+
+
+def test_the_checklist_page_gives_its_script_the_cores_rules(client, db, world, version, visit):
+    login(client, "shopper", "shopper-pass")
+    page = client.get(f"/visits/{visit.id}").text
+    found = re.search(
+        r'<script type="application/json" id="visit-rules">(.*?)</script>', page, re.S
+    )
+    assert found, "no rules for the page's script"
+    assert json.loads(found.group(1)) == completeness_rules(document_of(version))
+    assert "data-min-chars" not in page and "data-when" not in page  # no second copy
+
+
+def test_the_page_counts_an_item_done_only_when_nothing_about_it_blocks_submission(
+    client, db, world, version, visit
+):
+    visit.status = VisitStatus.in_progress
+    db.add(Answer(visit_id=visit.id, item_id="smile", value="yes"))
+    db.add(Answer(visit_id=visit.id, item_id="price", value="yes"))  # its photo is missing
+    db.add(Answer(visit_id=visit.id, item_id="story", value="Too short"))
+    db.commit()
+    login(client, "shopper", "shopper-pass")
+    page = client.get(f"/visits/{visit.id}").text
+    assert "1 of 8 required answers" in page
+    assert 'data-count="arrival">1/4<' in page and 'data-count="checkout">0/4<' in page
