@@ -7,7 +7,7 @@ migrations can alter and drop them on SQLite (batch mode) and PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -27,7 +27,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(sa.types.TypeDecorator):
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Stores UTC; always returns aware datetimes (SQLite keeps no zone of its own)."""
 
     impl = sa.DateTime(timezone=True)
@@ -61,3 +61,15 @@ def json_column(*, nullable: bool = True) -> Any:
     """A JSON column (JSONB on PostgreSQL)."""
     json_type = sa.JSON().with_variant(JSONB(), "postgresql")
     return Field(default=None, sa_type=json_type, nullable=nullable)
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def row_id(row: _Row) -> int:
+    """The primary key of a stored row; ``id`` is ``None`` only until the row is flushed."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id: it was never flushed")
+    return row.id

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 from app.errors import Conflict, Invalid
 from app.i18n import _
 from app.models import AuditEvent, Photo, User, Visit, VisitStatus, utcnow
+from app.models.base import row_id
 from app.scoring import Problem, completeness
 from app.services.scoring import answers_of, record_score
 from app.services.visits import checklist_of, ensure_editable, lock
@@ -44,7 +45,7 @@ def photo_counts(db: Session, visit_id: int | None) -> dict[str, int]:
 def submission_problems(db: Session, *, visit: Visit) -> list[Problem]:
     """What blocks this visit's submission (or approval), by the core's completeness rule."""
     return completeness(
-        checklist_of(db, visit), answers_of(db, visit.id), photo_counts(db, visit.id)
+        checklist_of(db, visit), answers_of(db, row_id(visit)), photo_counts(db, visit.id)
     )
 
 
@@ -59,7 +60,7 @@ def problem_text(problem: Problem) -> str:
 
 def _snapshot(db: Session, visit: Visit, score: float | None) -> dict[str, Any]:
     return {
-        "answers": answers_of(db, visit.id),
+        "answers": answers_of(db, row_id(visit)),
         "photos": sum(photo_counts(db, visit.id).values()),
         "score": score,
     }
@@ -68,8 +69,11 @@ def _snapshot(db: Session, visit: Visit, score: float | None) -> dict[str, Any]:
 def _last_submission(db: Session, visit: Visit) -> AuditEvent | None:
     return db.exec(
         select(AuditEvent)
-        .where(AuditEvent.visit_id == visit.id, AuditEvent.action.in_(("submitted", "resubmitted")))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .where(
+            AuditEvent.visit_id == visit.id,
+            col(AuditEvent.action).in_(("submitted", "resubmitted")),
+        )
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
     ).first()
 
 
@@ -103,7 +107,7 @@ def submit(
     previous = _last_submission(db, visit) if resubmit else None
     db.add(
         AuditEvent(
-            visit_id=visit.id,
+            visit_id=row_id(visit),
             user_id=user.id,
             at=now,
             action="resubmitted" if resubmit else "submitted",

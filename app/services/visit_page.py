@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import (
     Answer,
@@ -18,6 +18,7 @@ from app.models import (
     VisitStatus,
     utcnow,
 )
+from app.models.base import row_id
 from app.scoring import (
     Item,
     Problem,
@@ -131,10 +132,11 @@ def build(
     doc = checklist_of(db, visit)
     version = db.get(ChecklistVersion, visit.checklist_version_id)
     branch = db.get(Branch, visit.branch_id)
+    assert branch is not None  # visit.branch_id is a non-null foreign key
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
     values = {k: engine_value(a) for k, a in answers.items()}
     shown = visible_items(doc, values)
-    photos = photos_by_item(db, visit.id)
+    photos = photos_by_item(db, row_id(visit))
     open_now = completeness(doc, values, {k: len(v) for k, v in photos.items()})
     notes = _notes(visit)
     problems = problems or []
@@ -180,13 +182,13 @@ def offline_urls(
     rows = db.exec(
         select(Visit).where(
             Visit.shopper_id == user.id,
-            Visit.status.in_([s.value for s in EDITABLE]),
-            (Visit.due_from.is_(None)) | (Visit.due_from <= now),
+            col(Visit.status).in_([s.value for s in EDITABLE]),
+            col(Visit.due_from).is_(None) | (col(Visit.due_from) <= now),
         )
     ).all()
     pages = [f"/visits/{visit.id}" for visit in rows]
     photos = [
         f"/visits/{photo.visit_id}/photos/{photo.id}/thumb"
-        for photo in db.exec(select(Photo).where(Photo.visit_id.in_([v.id for v in rows])))
+        for photo in db.exec(select(Photo).where(col(Photo.visit_id).in_([v.id for v in rows])))
     ]
     return pages, photos
