@@ -17,10 +17,19 @@ from .aggregate import (
     zone_of,
 )
 from .checklist import DIMENSIONS, KANO, KINDS, Checklist, Item, Option, Section, When
+from .completeness import (
+    Need,
+    Problem,
+    answered,
+    completeness,
+    completeness_rules,
+    photo_requirements,
+    text_length,
+)
 from .engine import ItemScore, ScoreResult, score_visit
 from .errors import DocumentError
 from .export import checklist_to_dict, content_hash, dump_checklist, parse_checklist
-from .plan import photo_requirements, short_texts, visible_items
+from .plan import visible_items
 from .text import text_for
 from .visit import (
     AnswerDoc,
@@ -42,7 +51,9 @@ __all__ = [
     "EarlyWarning",
     "Item",
     "ItemScore",
+    "Need",
     "Option",
+    "Problem",
     "RegionAggregate",
     "ScoreResult",
     "Section",
@@ -51,7 +62,10 @@ __all__ = [
     "When",
     "aggregate_branch",
     "aggregate_region",
+    "answered",
     "checklist_to_dict",
+    "completeness",
+    "completeness_rules",
     "content_hash",
     "dump_checklist",
     "early_warnings",
@@ -60,8 +74,8 @@ __all__ = [
     "photo_requirements",
     "score_documents",
     "score_visit",
-    "short_texts",
     "text_for",
+    "text_length",
     "trend",
     "validate_answer",
     "validate_answers",

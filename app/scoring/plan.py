@@ -157,37 +157,3 @@ def _is_in(value: Any, values: frozenset[Any]) -> bool:
         return value is not None and not isinstance(value, bool) and value in values
     except TypeError:  # unhashable garbage is simply not a listed value
         return False
-
-
-def short_texts(checklist: Checklist, answers: Mapping[str, Any]) -> list[str]:
-    """Shown text items answered with fewer than ``min_chars`` characters.
-
-    The engine does not treat these as missing; the app blocks submission on them.
-    """
-    shown = visible_items(checklist, answers)
-    out = []
-    for item in checklist.all_items():
-        value = answers.get(item.id)
-        if item.kind != "text" or not item.min_chars or item.id not in shown:
-            continue
-        if isinstance(value, str) and value != "na" and len(value.strip()) < item.min_chars:
-            out.append(item.id)
-    return out
-
-
-def photo_requirements(checklist: Checklist, answers: Mapping[str, Any]) -> dict[str, int]:
-    """Minimum number of photos per shown item, for the app's submission check.
-
-    A required ``photo`` item needs ``min_photos``; an item with ``photo: required``
-    evidence needs one photo once answered (and not N/A).
-    """
-    shown = visible_items(checklist, answers)
-    out: dict[str, int] = {}
-    for item in checklist.all_items():
-        if item.id not in shown:
-            continue
-        if item.kind == "photo" and item.required:
-            out[item.id] = item.min_photos or 1
-        elif item.photo == "required" and answers.get(item.id) not in (None, "na"):
-            out[item.id] = 1
-    return out

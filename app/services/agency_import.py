@@ -34,8 +34,9 @@ from app.models import (
     WaveBranch,
     utcnow,
 )
+from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import DocumentError, VisitDocument, parse_visit, score_visit, short_texts
+from app.scoring import DocumentError, VisitDocument, completeness, parse_visit
 from app.services.checklists import document_of
 from app.services.images import Processed, process
 from app.services.scoring import record_score
@@ -78,9 +79,9 @@ def _branch(db: Session, code: Any) -> Branch | None:
     return db.exec(select(Branch).where(Branch.code == code, Branch.active)).first()
 
 
-def _aware(moment: datetime | None, branch: Branch) -> datetime | None:
+def _aware(moment: datetime, branch: Branch) -> datetime:
     """Times without an offset are read in the branch's zone."""
-    if moment is None or moment.tzinfo is not None:
+    if moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=ZoneInfo(branch.timezone))
 
@@ -89,7 +90,7 @@ def _wave_for(db: Session, branch: Branch, version: ChecklistVersion, at: dateti
     day = at.astimezone(ZoneInfo(branch.timezone)).date()
     return db.exec(
         select(Wave)
-        .join(WaveBranch, WaveBranch.wave_id == Wave.id)
+        .join(WaveBranch, col(WaveBranch.wave_id) == Wave.id)
         .where(
             WaveBranch.branch_id == branch.id,
             Wave.checklist_version_id == version.id,
@@ -101,12 +102,20 @@ def _wave_for(db: Session, branch: Branch, version: ChecklistVersion, at: dateti
 
 
 def _completeness(document: ChecklistDoc, visit: VisitDocument) -> list[str]:
-    """A delivered visit must be as complete as one a shopper could submit."""
-    values = visit.answer_values()
-    errors = [f"answers.{i}: is required" for i in score_visit(document, values).missing]
-    for item_id in short_texts(document, values):
-        needed = document.item(item_id).min_chars
-        errors.append(f"answers.{item_id}: must be at least {needed} characters")
+    """A delivered visit's answers must be as complete as a shopper's submission.
+
+    Photos travel as files (a JSON delivery carries none), so missing photos do not refuse
+    the delivery; the same completeness rule stops the reviewer's approval until they are
+    there.
+    """
+    errors = []
+    for problem in completeness(document, visit.answer_values(), {}):
+        if problem.kind == "missing":
+            errors.append(f"answers.{problem.item_id}: is required")
+        elif problem.kind == "short":
+            errors.append(
+                f"answers.{problem.item_id}: must be at least {problem.needed} characters"
+            )
     return errors
 
 
@@ -174,7 +183,7 @@ def deliver_visit(
     if errors:
         raise DocumentError(errors)
     assert parsed is not None and branch is not None
-    return _store(db, agency, version, branch, parsed, ready)
+    return _store(db, agency, version, branch, parsed, external_id, ready)
 
 
 def _store(
@@ -183,21 +192,22 @@ def _store(
     version: ChecklistVersion,
     branch: Branch,
     parsed: VisitDocument,
+    external_id: str,
     photos: list[tuple[str, Processed]],
 ) -> Delivered:
     time_in = _aware(parsed.visited_at, branch)
     wave = _wave_for(db, branch, version, time_in)
     visit = Visit(
-        branch_id=branch.id,
+        branch_id=row_id(branch),
         wave_id=wave.id if wave else None,
-        checklist_version_id=version.id,
+        checklist_version_id=row_id(version),
         status=VisitStatus.submitted,
         channel=document_of(version).channel,
         scenario=wave.scenario if wave else "",
         time_in=time_in,
-        time_out=_aware(parsed.time_out, branch),
+        time_out=_aware(parsed.time_out, branch) if parsed.time_out else None,
         submitted_at=utcnow(),
-        external_id=parsed.external_id,
+        external_id=external_id,
         agency_id=agency.id,
     )
     try:
@@ -205,17 +215,18 @@ def _store(
             db.add(visit)
             db.flush()
     except IntegrityError:  # the same delivery arrived twice at once; the first one won
-        found = _existing(db, agency, parsed.external_id)
+        found = _existing(db, agency, external_id)
         if found:
             return found
         raise
+    visit_id = row_id(visit)
     for item_id, answer in parsed.answers.items():
         if answer.value is None:
             continue
         na = answer.value == "na"
         db.add(
             Answer(
-                visit_id=visit.id,
+                visit_id=visit_id,
                 item_id=item_id,
                 value=None if na else answer.value,
                 na=na,
@@ -226,7 +237,7 @@ def _store(
         db.add(_save_photo(visit, item_id, processed))
     db.add(
         AuditEvent(
-            visit_id=visit.id,
+            visit_id=visit_id,
             action="submitted",
             after={"agency": agency.name},
             reason="agency delivery",
@@ -241,7 +252,7 @@ def _save_photo(visit: Visit, item_id: str, processed: Processed) -> Photo:
     """Write the cleaned JPEG and thumbnail where shoppers' photos live (visits/<id>/)."""
     name = uuid.uuid4().hex
     photo = Photo(
-        visit_id=visit.id,
+        visit_id=row_id(visit),
         item_id=item_id,
         path=f"visits/{visit.id}/{name}.jpg",
         thumb_path=f"visits/{visit.id}/{name}-thumb.jpg",

@@ -16,7 +16,8 @@ from app.i18n import _
 from app.models import Answer, AuditEvent, ChecklistVersion, Role, User, Visit, VisitStatus, utcnow
 from app.scoring import DocumentError, validate_answer
 from app.services.checklists import document_of
-from app.services.scoring import compute, engine_value, record_score
+from app.services.scoring import engine_value, record_score
+from app.services.submission import NotComplete, submission_problems
 
 REVIEWERS = (Role.reviewer, Role.admin)
 CORRECTABLE = (VisitStatus.submitted, VisitStatus.approved)  # approved: decided disputes
@@ -36,9 +37,9 @@ def approve(db: Session, *, user: User, visit: Visit) -> AuditEvent:
     """Approve a complete submitted visit so it counts in scorecards from now on."""
     _require_reviewer(user)
     _require_submitted(visit)
-    missing = compute(db, visit=visit).missing
-    if missing:
-        raise Conflict(_("Required answers are missing: %(items)s", items=", ".join(missing)))
+    problems = submission_problems(db, visit=visit)
+    if problems:
+        raise NotComplete(problems)
     visit.status = VisitStatus.approved
     visit.approved_at = utcnow()
     db.add(visit)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.errors import Conflict, Invalid
 from app.i18n import _
 from app.models import AuditEvent, Photo, User, Visit, VisitStatus, utcnow
-from app.scoring import photo_requirements, short_texts
-from app.services.scoring import answers_of, compute, record_score
+from app.models.base import row_id
+from app.scoring import Problem, completeness
+from app.services.scoring import answers_of, record_score
 from app.services.visits import checklist_of, ensure_editable, lock
 
 
@@ -24,44 +24,43 @@ class Incomplete(Invalid):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Problem:
-    item_id: str
-    kind: str  # missing | short | photos
-    needed: int = 0  # characters or photos
+class NotComplete(Conflict):
+    """Approval refused: the visit lacks what a shopper's submission needs (`problems`)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        items = "; ".join(f"{p.item_id} ({problem_text(p)})" for p in problems)
+        super().__init__(_("This visit is not complete: %(items)s", items=items))
+        self.problems = problems
 
 
-def photo_counts(db: Session, visit_id: int) -> dict[str, int]:
+def photo_counts(db: Session, visit_id: int | None) -> dict[str, int]:
     rows = db.exec(
         select(Photo.item_id, func.count())
         .where(Photo.visit_id == visit_id)
-        .group_by(Photo.item_id)
+        .group_by(col(Photo.item_id))
     )
     return dict(rows.all())
 
 
 def submission_problems(db: Session, *, visit: Visit) -> list[Problem]:
-    """Missing required answers, too-short narratives and missing photos, in checklist order."""
-    doc = checklist_of(db, visit)
-    answers = answers_of(db, visit.id)
-    missing = set(compute(db, visit=visit).missing)
-    short = set(short_texts(doc, answers))
-    photos_needed = photo_requirements(doc, answers)
-    counts = photo_counts(db, visit.id)
-    problems: list[Problem] = []
-    for item in doc.all_items():
-        if item.id in missing:
-            problems.append(Problem(item.id, "missing"))
-        elif item.id in short:
-            problems.append(Problem(item.id, "short", item.min_chars or 0))
-        if counts.get(item.id, 0) < photos_needed.get(item.id, 0):
-            problems.append(Problem(item.id, "photos", photos_needed[item.id]))
-    return problems
+    """What blocks this visit's submission (or approval), by the core's completeness rule."""
+    return completeness(
+        checklist_of(db, visit), answers_of(db, row_id(visit)), photo_counts(db, visit.id)
+    )
+
+
+def problem_text(problem: Problem) -> str:
+    """What the problem asks for, in the reader's language (as the visit page says it)."""
+    if problem.kind == "missing":
+        return _("Answer this item")
+    if problem.kind == "short":
+        return _("Write at least %(min)s characters", min=problem.needed)
+    return _("Photos needed: %(min)s", min=problem.needed)
 
 
 def _snapshot(db: Session, visit: Visit, score: float | None) -> dict[str, Any]:
     return {
-        "answers": answers_of(db, visit.id),
+        "answers": answers_of(db, row_id(visit)),
         "photos": sum(photo_counts(db, visit.id).values()),
         "score": score,
     }
@@ -70,8 +69,11 @@ def _snapshot(db: Session, visit: Visit, score: float | None) -> dict[str, Any]:
 def _last_submission(db: Session, visit: Visit) -> AuditEvent | None:
     return db.exec(
         select(AuditEvent)
-        .where(AuditEvent.visit_id == visit.id, AuditEvent.action.in_(("submitted", "resubmitted")))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .where(
+            AuditEvent.visit_id == visit.id,
+            col(AuditEvent.action).in_(("submitted", "resubmitted")),
+        )
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
     ).first()
 
 
@@ -105,7 +107,7 @@ def submit(
     previous = _last_submission(db, visit) if resubmit else None
     db.add(
         AuditEvent(
-            visit_id=visit.id,
+            visit_id=row_id(visit),
             user_id=user.id,
             at=now,
             action="resubmitted" if resubmit else "submitted",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import (
     Answer,
@@ -19,10 +18,18 @@ from app.models import (
     VisitStatus,
     utcnow,
 )
-from app.scoring import Item, Section, text_for, visible_items
+from app.models.base import row_id
+from app.scoring import (
+    Item,
+    Problem,
+    Section,
+    completeness,
+    completeness_rules,
+    text_for,
+    visible_items,
+)
 from app.services.photos import photos_by_item
 from app.services.scoring import engine_value
-from app.services.submission import Problem
 from app.services.visits import EDITABLE, checklist_of, timer_unit
 
 
@@ -36,9 +43,10 @@ class ItemView:
     answer: Answer | None
     photos: list[Photo]
     note: str
-    problems: list[Problem]
+    problems: list[Problem]  # shown after a refused submission
     options: list[tuple[str, str]]
     timer: str | None
+    blocking: list[Problem] = field(default_factory=list)  # what blocks submission now
 
     @property
     def value(self) -> Any:
@@ -58,21 +66,9 @@ class ItemView:
         return int(moment.timestamp() * 1000) if moment else 0
 
     @property
-    def when_json(self) -> str:
-        when = self.item.when
-        return json.dumps({"item": when.item, "in": list(when.in_)}) if when else ""
-
-    @property
     def complete(self) -> bool:
-        """Answered well enough to count in the progress (and, if required, to submit)."""
-        if self.item.kind == "photo":
-            return len(self.photos) >= (self.item.min_photos or 1)
-        value = self.value
-        if value is None:
-            return False
-        if self.item.kind == "text" and value != "na" and self.item.min_chars:
-            return len(str(value).strip()) >= self.item.min_chars
-        return True
+        """Nothing about this item blocks submission now (counts as done in the progress)."""
+        return not self.blocking
 
 
 @dataclass
@@ -101,6 +97,7 @@ class VisitPage:
     editable: bool
     general_note: str = ""
     problems: list[Problem] = field(default_factory=list)
+    rules: dict[str, Any] = field(default_factory=dict)  # completeness rules for visit.js
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -135,9 +132,12 @@ def build(
     doc = checklist_of(db, visit)
     version = db.get(ChecklistVersion, visit.checklist_version_id)
     branch = db.get(Branch, visit.branch_id)
+    assert branch is not None  # visit.branch_id is a non-null foreign key
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
-    shown = visible_items(doc, {k: engine_value(a) for k, a in answers.items()})
-    photos = photos_by_item(db, visit.id)
+    values = {k: engine_value(a) for k, a in answers.items()}
+    shown = visible_items(doc, values)
+    photos = photos_by_item(db, row_id(visit))
+    open_now = completeness(doc, values, {k: len(v) for k, v in photos.items()})
     notes = _notes(visit)
     problems = problems or []
     sections = []
@@ -155,6 +155,7 @@ def build(
                 problems=[p for p in problems if p.item_id == item.id],
                 options=[(o.id, text_for(o.text, lang)) for o in item.options or ()],
                 timer=timer_unit(item),
+                blocking=[p for p in open_now if p.item_id == item.id],
             )
             for item in section.items
         ]
@@ -169,6 +170,7 @@ def build(
         editable=visit.status in EDITABLE,
         general_note=notes.get("", ""),
         problems=problems,
+        rules=completeness_rules(doc),
     )
 
 
@@ -180,13 +182,13 @@ def offline_urls(
     rows = db.exec(
         select(Visit).where(
             Visit.shopper_id == user.id,
-            Visit.status.in_([s.value for s in EDITABLE]),
-            (Visit.due_from.is_(None)) | (Visit.due_from <= now),
+            col(Visit.status).in_([s.value for s in EDITABLE]),
+            col(Visit.due_from).is_(None) | (col(Visit.due_from) <= now),
         )
     ).all()
     pages = [f"/visits/{visit.id}" for visit in rows]
     photos = [
         f"/visits/{photo.visit_id}/photos/{photo.id}/thumb"
-        for photo in db.exec(select(Photo).where(Photo.visit_id.in_([v.id for v in rows])))
+        for photo in db.exec(select(Photo).where(col(Photo.visit_id).in_([v.id for v in rows])))
     ]
     return pages, photos

@@ -7,12 +7,14 @@
    them once the signal is back. */
 "use strict";
 importScripts("/static/outbox.js");
-var VERSION = "sm-v2";
+var VERSION = "sm-v3";
 var STATIC = VERSION + "-static";
 var PAGES = "sm-pages";      // kept across versions: the shopper's cached visits
 var PHOTOS = "sm-photos";
 var SHELL = [
-  "/static/app.css", "/static/outbox.js", "/static/visit.js", "/static/vendor/htmx-2.0.11.min.js",
+  "/static/app.css", "/static/outbox.js", "/static/visit.js", "/static/completeness.js",
+  "/static/navigation.js", "/static/stopwatch.js", "/static/photos.js", "/static/checklist.js",
+  "/static/vendor/htmx-2.0.11.min.js",
   "/manifest.webmanifest", "/static/icons/icon-192.png", "/offline"
 ];
 var PAGE_TIMEOUT = 4000;

@@ -9,12 +9,13 @@ import pytest
 from app.scoring import (
     DocumentError,
     ItemScore,
+    Problem,
     VisitDocument,
+    completeness,
     parse_checklist,
     photo_requirements,
     score_documents,
     score_visit,
-    short_texts,
     visible_items,
 )
 
@@ -132,9 +133,11 @@ def test_text_is_never_scored_and_short_text_is_not_missing() -> None:
     result = score_visit(checklist, {"a": "yes", "story": "short"})
     assert result.missing == []
     assert result.items["story"].applicable is False
-    assert short_texts(checklist, {"a": "yes", "story": "short"}) == ["story"]
-    assert short_texts(checklist, {"a": "yes", "story": "long enough"}) == []
-    assert short_texts(checklist, {"a": "yes"}) == []
+    assert completeness(checklist, {"a": "yes", "story": "short"}, {}) == [
+        Problem("story", "short", 10)
+    ]
+    assert completeness(checklist, {"a": "yes", "story": "long enough"}, {}) == []
+    assert completeness(checklist, {"a": "yes"}, {}) == [Problem("story", "missing")]
 
 
 # --- item fractions ------------------------------------------------------------------

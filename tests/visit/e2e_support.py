@@ -84,6 +84,12 @@ def open_due_visit(page) -> int:
     return int(page.url.split("/visits/")[1].split("#")[0].split("?")[0])
 
 
+def rules(page) -> dict[str, dict]:
+    """The page's completeness rules (what the server sends its script), by item id."""
+    data = json.loads(page.locator("#visit-rules").text_content())
+    return {rule["id"]: rule for rule in data["items"]}
+
+
 def answer_item(page, item_id: str) -> None:
     """Answer one shown item the way a shopper would (first sensible answer)."""
     item = page.locator(f"#i-{item_id}")
@@ -109,18 +115,19 @@ def answer_item(page, item_id: str) -> None:
                 "and offered a solution on the spot."
             )
             area.blur()
-    needs_photo = kind == "photo" or item.get_attribute("data-photo-required") is not None
+    needs_photo = any(need["kind"] == "photos" for need in rules(page)[item_id]["needs"])
     if needs_photo and item.locator(".q-thumb").count() == 0:
         item.locator("[data-photo-input]").first.set_input_files(photo_file())
 
 
 def answer_everything(page, *, online: bool = True) -> None:
     """Walk every moment of truth and answer every shown required item."""
+    required = {item_id for item_id, rule in rules(page).items() if rule["required"]}
     page.locator("[data-overview]").click()
     page.locator("[data-goto]").first.click()
     while page.locator(".mot.current").get_attribute("data-section") != "finish":
         for item in page.locator(".mot.current .q-item").all():
-            if item.is_visible() and item.get_attribute("data-req") is not None:
+            if item.is_visible() and item.get_attribute("data-item") in required:
                 answer_item(page, item.get_attribute("data-item"))
         if online:
             settle(page)
