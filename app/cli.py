@@ -74,10 +74,14 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def cmd_demo(_args: argparse.Namespace) -> int:
     from app.db import session_scope
     from app.services.demo import DEMO_LOGINS, load_demo
+    from app.settings import get_settings
 
+    today = get_settings().shopmirror_today  # the demo's day; the app keeps the real clock
     with session_scope() as db:
-        loaded = load_demo(db)
+        loaded = load_demo(db, today=today)
     print("Demo data loaded." if loaded else "Demo data already present; nothing changed.")
+    if loaded and today:
+        print(f"  built for {today.isoformat()} (SHOPMIRROR_TODAY)")
     for login in DEMO_LOGINS:
         print(f"  {login.role:<9} {login.username:<10} password: {login.password}")
     return 0

@@ -7,6 +7,7 @@ the app at start with a message naming the variable rather than failing later.
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +43,14 @@ class Settings(BaseSettings):
     export_keep_days: int = Field(default=7, ge=1)  # bulk report ZIPs are large: delete old ones
     company_name: str = "ShopMirror"
     gc_freeze: bool = True  # move start-up objects out of the collector's way (see app.main)
+    # The day `shopmirror demo` builds its programme around (ISO date; empty: today). Only the
+    # demo loader reads it: the app itself always runs on the real clock.
+    shopmirror_today: date | None = None
+
+    @field_validator("shopmirror_today", mode="before")
+    @classmethod
+    def _empty_is_today(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("database_url")
     @classmethod

@@ -6,10 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine
+from sqlmodel import Session, col, select
 
+from app.models import User, Visit
 from tests.conftest import fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,7 +149,11 @@ def test_score_reports_a_missing_file(tmp_path, example):
 
 
 def test_migrate_demo_import_and_admin_on_a_fresh_database(tmp_path, example):
-    env = {"DATABASE_URL": fresh_database_url(tmp_path), "VAR_DIR": str(tmp_path)}
+    env = {
+        "DATABASE_URL": fresh_database_url(tmp_path),
+        "VAR_DIR": str(tmp_path),
+        "SHOPMIRROR_TODAY": "2026-11-22",  # the demo's day, never the calendar's
+    }
     assert run("migrate", env=env).returncode == 0
 
     first = run("import-checklist", str(example), env=env)
@@ -165,7 +174,20 @@ def test_migrate_demo_import_and_admin_on_a_fresh_database(tmp_path, example):
 
     demo = run("demo", env=env)
     assert demo.returncode == 0 and "Demo data loaded." in demo.stdout
+    assert "built for 2026-11-22 (SHOPMIRROR_TODAY)" in demo.stdout
     assert "demo-shopper-2026" in demo.stdout
+    engine = create_engine(env["DATABASE_URL"])
+    try:
+        with Session(engine) as db:
+            due = db.exec(
+                select(Visit.due_from)
+                .join(User, col(User.id) == Visit.shopper_id)
+                .where(User.username == "shopper", Visit.status == "assigned")
+            ).all()
+    finally:
+        engine.dispose()
+    days = sorted({d.astimezone(ZoneInfo("Asia/Shanghai")).date() for d in due if d})
+    assert days == [date(2026, 11, 21), date(2026, 11, 27)]  # due now and upcoming on that day
     assert "already present" in run("demo", env=env).stdout
 
     created = run("create-admin", "hq", "--password", "a-long-password", env=env)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from app.settings import Settings, SettingsError, get_settings
@@ -25,12 +27,20 @@ def _settings(monkeypatch, **env) -> Settings:
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: Value error, must be a sqlite"),
         ("DEFAULT_LANGUAGE", "fr", "DEFAULT_LANGUAGE: Value error, must be one of en, zh_CN"),
         ("BASE_URL", "example.com", "BASE_URL: Value error, must start with http"),
+        ("SHOPMIRROR_TODAY", "22/11/2026", "SHOPMIRROR_TODAY"),
     ],
 )
 def test_a_bad_setting_is_named_at_start(monkeypatch, variable, value, message):
     with pytest.raises(SettingsError) as error:
         _settings(monkeypatch, **{variable: value})
     assert message in str(error.value)
+
+
+def test_the_demo_day_is_an_iso_date_or_unset(monkeypatch):
+    assert _settings(monkeypatch, SHOPMIRROR_TODAY="2026-11-22").shopmirror_today == date(
+        2026, 11, 22
+    )
+    assert _settings(monkeypatch, SHOPMIRROR_TODAY="").shopmirror_today is None
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):

@@ -10,16 +10,17 @@ from app.i18n import content_language
 from app.models import Region, Wave
 from app.reports.data import language, page_counter_css
 from app.reports.renderer import get_renderer
-from app.services.scorecard_types import BranchRow
+from app.scoring import rank_key
+from app.services.scorecard_types import BranchRow, Overview
 from app.services.scorecards import overview
 from app.settings import get_settings
 from app.web import render_html
 
 
-def ranked_rows(view) -> list[BranchRow]:
-    """Own branches of every region, best score first (the scorecard's own ranking order)."""
+def ranked_rows(view: Overview) -> list[BranchRow]:
+    """Own branches of every region in one ranking, by the scorecards' rule (`rank_key`)."""
     rows = [row for region in view.regions for row in region.ranking]
-    return sorted(rows, key=lambda r: (-(r.score or 0.0), r.branch.code))
+    return sorted(rows, key=lambda r: rank_key(r.score, r.branch.code))
 
 
 def render_summary(

@@ -5,11 +5,14 @@ The caller passes approved visits only; visits without a score are skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 BANDS = ("below", "within", "delighted")
+T = TypeVar("T")
+_DIGITS = re.compile(r"(\d+)")
 
 
 @dataclass
@@ -144,21 +147,53 @@ def aggregate_branch(
     )
 
 
-def _by_score(branches: Iterable[BranchAggregate]) -> list[BranchAggregate]:
-    scored = [b for b in branches if b.score is not None]
-    return sorted(scored, key=lambda b: (-(b.score or 0.0), str(b.branch)))
+def code_key(code: str) -> tuple[tuple[str | int, ...], str]:
+    """Branch codes in natural order: runs of digits compare as numbers.
+
+    "SH-9" < "SH-10" < "sh-11": letters compare without case. Codes that differ only in case
+    or leading zeros ("SH-009", "SH-9") sit together, in plain text order, so the order is total.
+    """
+    parts = _DIGITS.split(code)  # text, digits, text, ...: one kind at each position
+    return (tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts)), code)
+
+
+def rank_key(score: float | None, code: str) -> tuple[bool, float, tuple[Any, ...]]:
+    """Where a branch stands in every ranking: best score first, ties by branch code in
+    natural order (`code_key`); branches without a score last."""
+    return (score is None, -(score or 0.0), code_key(code))
+
+
+def ranked(
+    items: Iterable[T], *, score: Callable[[T], float | None], code: Callable[[T], str]
+) -> list[T]:
+    """The items that have a score, in ranking order (`rank_key`)."""
+    return sorted(
+        (i for i in items if score(i) is not None), key=lambda i: rank_key(score(i), code(i))
+    )
+
+
+def _by_score(
+    branches: Iterable[BranchAggregate], codes: Mapping[Any, str] | None
+) -> list[BranchAggregate]:
+    def code(b: BranchAggregate) -> str:
+        return codes[b.branch] if codes is not None else str(b.branch)
+
+    return ranked(branches, score=lambda b: b.score, code=code)
 
 
 def aggregate_region(
     branches: Sequence[BranchAggregate],
     competitor: Mapping[Any, bool],
     section_order: Sequence[str],
+    *,
+    codes: Mapping[Any, str] | None = None,
 ) -> RegionAggregate:
     """A region's scorecard from its branches' aggregates for one wave.
 
     Each own branch weighs the same; branches flagged in ``competitor`` are left out of
     the score, means and ranking and returned as ``benchmark``. Branches without a score
-    are left out of the ranking.
+    are left out of the ranking. Ranking and benchmark follow `rank_key`, ties broken by
+    the branch code in ``codes`` (by branch), else by the branch identifier as text.
     """
     own = [b for b in branches if not competitor.get(b.branch, False)]
     rivals = [b for b in branches if competitor.get(b.branch, False)]
@@ -174,8 +209,8 @@ def aggregate_region(
         delight=_mean(b.delight for b in counted),
         weakest_section=weakest_section(sections, section_order),
         critical_failures=sum(b.critical_failures for b in counted),
-        ranking=_by_score(own),
-        benchmark=_by_score(rivals),
+        ranking=_by_score(own, codes),
+        benchmark=_by_score(rivals, codes),
         benchmark_score=_mean(b.score for b in rivals),
     )
 

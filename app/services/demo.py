@@ -23,6 +23,7 @@ from app.models import (
     Answer,
     AuditEvent,
     Branch,
+    ChecklistVersion,
     Region,
     User,
     Visit,
@@ -31,7 +32,7 @@ from app.models import (
     WaveBranch,
 )
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import photo_requirements, visible_items
+from app.scoring import Item, photo_requirements, visible_items
 from app.services import auth
 from app.services.checklists import document_of, import_checklist
 from app.services.photos import add_photo
@@ -213,12 +214,24 @@ NARRATIVES = (
 )
 
 
+def _id(row: Region | Branch | Wave | Visit | User | ChecklistVersion) -> int:
+    """The id of a row already flushed (every row here is flushed before its id is used)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet")
+    return row.id
+
+
 def is_loaded(db: Session) -> bool:
     return db.exec(select(User).where(User.username == "admin")).first() is not None
 
 
 def load_demo(db: Session, *, today: date | None = None) -> bool:
-    """Load the demo programme into an empty database; returns False when already there."""
+    """Load the demo programme into an empty database; returns False when already there.
+
+    `today` is the day the running wave has progressed to (default: the real date). It moves
+    only dates (visit days, the demo shopper's due windows); answers and scores are the same
+    whatever the day.
+    """
     if is_loaded(db):
         return False
     rng = random.Random(20261122)
@@ -234,7 +247,7 @@ def load_demo(db: Session, *, today: date | None = None) -> bool:
             code=code,
             name=name,
             address=address,
-            region_id=regions[region].id,
+            region_id=_id(regions[region]),
             latitude=lat,
             longitude=lon,
             competitor=competitor,
@@ -245,7 +258,7 @@ def load_demo(db: Session, *, today: date | None = None) -> bool:
     users = _users(db, regions)
     shoppers = [u for u in users.values() if u.role == "shopper"]
     for index, (name, start, end) in enumerate(PAST_WAVES):
-        wave = _wave(db, name, start, end, version.id, [b for b, _q, _d in branches])
+        wave = _wave(db, name, start, end, _id(version), [b for b, _q, _d in branches])
         for branch, quality, drift in branches:
             level = min(0.99, max(0.3, quality + drift * (index - 1)))
             for n in range(2):
@@ -257,14 +270,16 @@ def load_demo(db: Session, *, today: date | None = None) -> bool:
                 if branch.code == "TJ-001" and index == 2 and n == 0:
                     _fail_critical(db, visit, document)
                 _submit_and_approve(db, visit, users["reviewer"], rng)
-    _current_wave(db, version.id, document, branches, users, shoppers, rng, today)
+    _current_wave(db, _id(version), document, branches, users, shoppers, rng, today)
     return True
 
 
 def _users(db: Session, regions: dict[str, Region]) -> dict[str, User]:
     users: dict[str, User] = {}
     for login in DEMO_LOGINS:
-        region_ids = [regions["EAST"].id, regions["NORTH"].id] if login.role == "manager" else []
+        region_ids = (
+            [_id(regions["EAST"]), _id(regions["NORTH"])] if login.role == "manager" else []
+        )
         users[login.username] = auth.create_user(
             db,
             username=login.username,
@@ -272,7 +287,7 @@ def _users(db: Session, regions: dict[str, Region]) -> dict[str, User]:
             role=login.role,
             password=login.password,
             region_ids=region_ids,
-            home_region_id=regions["EAST"].id if login.role == "shopper" else None,
+            home_region_id=_id(regions["EAST"]) if login.role == "shopper" else None,
         )
     for username, name in EXTRA_SHOPPERS:
         users[username] = auth.create_user(
@@ -289,12 +304,14 @@ def _users(db: Session, regions: dict[str, Region]) -> dict[str, User]:
         name=name,
         role="manager",
         password=f"{username}-2026",
-        region_ids=[regions["SOUTH"].id],
+        region_ids=[_id(regions["SOUTH"])],
     )
     return users
 
 
-def _wave(db: Session, name: str, start: date, end: date, version_id: int, branches) -> Wave:
+def _wave(
+    db: Session, name: str, start: date, end: date, version_id: int, branches: list[Branch]
+) -> Wave:
     wave = Wave(
         name=name,
         starts_on=start,
@@ -305,7 +322,7 @@ def _wave(db: Session, name: str, start: date, end: date, version_id: int, branc
     )
     db.add(wave)
     db.flush()
-    db.add_all(WaveBranch(wave_id=wave.id, branch_id=b.id) for b in branches)
+    db.add_all(WaveBranch(wave_id=_id(wave), branch_id=_id(b)) for b in branches)
     return wave
 
 
@@ -313,11 +330,30 @@ def _local(day: date, hour: int, minute: int, branch: Branch) -> datetime:
     return datetime.combine(day, time(hour, minute), ZoneInfo(branch.timezone)).astimezone(UTC)
 
 
-def _visit(db, wave, branch, shopper, rng, start: date, end: date) -> Visit:
-    day = start + timedelta(days=rng.randrange((end - start).days))
+def _visit(
+    db: Session,
+    wave: Wave,
+    branch: Branch,
+    shopper: User,
+    rng: random.Random,
+    start: date,
+    end: date,
+    *,
+    done_by: date | None = None,
+) -> Visit:
+    """A visit on a random day of the wave (before `done_by`, when given).
+
+    The day is drawn from the whole wave and then scaled into the days already past, so the
+    random stream, and with it every answer and score, is the same whatever the date.
+    """
+    span = (end - start).days
+    offset = rng.randrange(span)
+    if done_by is not None:
+        offset = offset * (done_by - start).days // span
+    day = start + timedelta(days=offset)
     time_in = _local(day, rng.randrange(10, 19), rng.randrange(60), branch)
     visit = Visit(
-        branch_id=branch.id,
+        branch_id=_id(branch),
         shopper_id=shopper.id,
         wave_id=wave.id,
         checklist_version_id=wave.checklist_version_id,
@@ -333,7 +369,7 @@ def _visit(db, wave, branch, shopper, rng, start: date, end: date) -> Visit:
     return visit
 
 
-def _value_for(item, level: float, rng: random.Random) -> Any:
+def _value_for(item: Item, level: float, rng: random.Random) -> Any:
     """A plausible answer for one item at a branch's service level (0..1)."""
     # Basics and knock-outs fail far less often than the rest, as in real programmes.
     miss = 1 - level
@@ -346,24 +382,27 @@ def _value_for(item, level: float, rng: random.Random) -> Any:
         return "na"
     if item.kind == "check":
         return "yes" if good else "no"
-    if item.kind == "rating":
+    if item.kind == "rating" and item.scale is not None:  # a parsed checklist has them all
         top = item.scale
         return max(1, min(top, round(1 + (top - 1) * level + rng.uniform(-1.2, 1.0))))
-    if item.kind == "choice":
-        ranked = sorted(item.options, key=lambda o: -o.score)
+    if item.kind == "choice" and item.options:
+        ranked = sorted(item.options, key=lambda o: o.score, reverse=True)  # stable, as before
         return ranked[0].id if good else rng.choice(ranked[1:] or ranked).id
-    if item.kind == "measure":
-        spread = abs((item.limit if item.limit is not None else item.target * 2) - item.target)
+    if item.kind == "measure" and item.target is not None:
+        target = item.target
+        spread = abs((item.limit if item.limit is not None else target * 2) - target)
         offset = rng.uniform(0.1, 1.3) * spread * (1 - level) * 2.2 - spread * 0.4
         lower = item.better == "lower"
-        value = item.target + offset if lower else item.target - offset
+        value = target + offset if lower else target - offset
         return max(0, round(value))
     if item.kind == "text":
         return rng.choice(NARRATIVES)
     return None
 
 
-def _answer(db: Session, visit: Visit, document: ChecklistDoc, level: float, rng) -> None:
+def _answer(
+    db: Session, visit: Visit, document: ChecklistDoc, level: float, rng: random.Random
+) -> None:
     values: dict[str, Any] = {}
     for section in document.sections:
         for item in section.items:
@@ -377,17 +416,21 @@ def _answer(db: Session, visit: Visit, document: ChecklistDoc, level: float, rng
             values[item.id] = value
     for item_id, value in values.items():
         na = value == "na"
-        db.add(Answer(visit_id=visit.id, item_id=item_id, value=None if na else value, na=na))
+        db.add(Answer(visit_id=_id(visit), item_id=item_id, value=None if na else value, na=na))
     db.flush()
 
 
-def _photos(db: Session, visit: Visit, document: ChecklistDoc, branch: Branch, rng) -> None:
+def _photos(
+    db: Session, visit: Visit, document: ChecklistDoc, branch: Branch, rng: random.Random
+) -> None:
     """Evidence photos for the required photo items, stored as uploads are (EXIF time kept)."""
     answers = {
         a.item_id: ("na" if a.na else a.value)
         for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))
     }
     shopper = db.get(User, visit.shopper_id)
+    if shopper is None or visit.time_in is None:
+        raise ValueError("a demo visit with photos has a shopper and a time in")
     for number, item_id in enumerate(photo_requirements(document, answers)):
         taken = visit.time_in + timedelta(minutes=3 + 7 * number)
         data = _demo_jpeg(branch.code, item_id, taken.astimezone(ZoneInfo(branch.timezone)), rng)
@@ -428,25 +471,35 @@ def _fail_critical(db: Session, visit: Visit, document: ChecklistDoc) -> None:
     critical = next(i for s in document.sections for i in s.items if i.critical)
     answer = db.exec(
         select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == critical.id)
-    ).first() or Answer(visit_id=visit.id, item_id=critical.id)
+    ).first() or Answer(visit_id=_id(visit), item_id=critical.id)
     answer.value, answer.na = ("no" if critical.kind == "check" else 0), False
     answer.comment = "店员拒绝受理投诉 / The complaint was refused."
     db.add(answer)
     db.flush()
 
 
-def _submit_and_approve(db: Session, visit: Visit, reviewer: User, rng) -> None:
+def _submit_and_approve(db: Session, visit: Visit, reviewer: User, rng: random.Random) -> None:
+    if visit.time_out is None:
+        raise ValueError("a demo visit is approved after its time out")
+    approved_at = visit.time_out + timedelta(hours=rng.randrange(3, 40))
     visit.status = VisitStatus.approved
     visit.submitted_at = visit.time_out
-    visit.approved_at = visit.time_out + timedelta(hours=rng.randrange(3, 40))
+    visit.approved_at = approved_at
     db.add(visit)
     record_score(db, visit=visit)
-    db.add(
-        AuditEvent(visit_id=visit.id, user_id=reviewer.id, action="approved", at=visit.approved_at)
-    )
+    db.add(AuditEvent(visit_id=_id(visit), user_id=reviewer.id, action="approved", at=approved_at))
 
 
-def _current_wave(db, version_id, document, branches, users, shoppers, rng, today: date) -> None:
+def _current_wave(
+    db: Session,
+    version_id: int,
+    document: ChecklistDoc,
+    branches: list[tuple[Branch, float, float]],
+    users: dict[str, User],
+    shoppers: list[User],
+    rng: random.Random,
+    today: date,
+) -> None:
     """The running wave: some visits done, the rest assigned, three of them to the demo shopper."""
     name, start, end = CURRENT_WAVE
     wave = _wave(db, name, start, end, version_id, [b for b, _q, _d in branches])
@@ -455,10 +508,12 @@ def _current_wave(db, version_id, document, branches, users, shoppers, rng, toda
     for index, (branch, quality, drift) in enumerate(branches):
         for n in range(2):
             shopper = shoppers[1 + (index + n) % (len(shoppers) - 1)]
-            visit = _visit(db, wave, branch, shopper, rng, start, done_by)
+            visit = _visit(db, wave, branch, shopper, rng, start, end, done_by=done_by)
             if n == 0 and index % 3 != 2:
                 _answer(db, visit, document, min(0.99, quality + drift * 2), rng)
                 _photos(db, visit, document, branch, rng)
+                if branch.code == "TJ-001":  # again: the running wave has its early warning
+                    _fail_critical(db, visit, document)
                 _submit_and_approve(db, visit, users["reviewer"], rng)
             elif n == 0:
                 _answer(db, visit, document, quality, rng)

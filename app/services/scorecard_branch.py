@@ -48,9 +48,10 @@ def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> Branch
     flags = {b.id: b.competitor for b, _a in members}
     own = next((a for b, a in members if b.id == branch.id), None)
     own = own or data.empty_aggregate(branch.id, wave.id)
-    area = aggregate_region([a for _b, a in members], flags, order)
+    codes = {b.id: b.code for b, _a in members}
+    area = aggregate_region([a for _b, a in members], flags, order, codes=codes)
     rivals = [a for b, a in members if b.competitor]
-    benchmark = aggregate_region(rivals, {}, order) if rivals else None
+    benchmark = aggregate_region(rivals, {}, order, codes=codes) if rivals else None
     previous = data.previous_wave(db, wave)
     before = _stored(db, branch.id, previous)
     warnings = (

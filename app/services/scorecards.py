@@ -118,7 +118,8 @@ def overview(
         flags = {b.id: b.competitor for b, _a in members}
         competitor.update(flags)
         everyone.extend(a for _b, a in members)
-        summary = aggregate_region([a for _b, a in members], flags, order)
+        codes = {b.id: b.code for b, _a in members}
+        summary = aggregate_region([a for _b, a in members], flags, order, codes=codes)
         branches = {b.id: b for b, _a in members}
         ranking = [branch_row(branches[a.branch], regions[rid], a) for a in summary.ranking]
         for rank, row in enumerate(ranking, start=1):
