@@ -11,7 +11,7 @@ from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Branch, CorrectiveAction, User, Wave, utcnow
 from app.services.access import get_branch
-from app.services.scorecard_data import checklist_of
+from app.services.checklists import checklist_of
 
 ORDER = ("overdue", "open", "done")
 

@@ -19,12 +19,13 @@ from sqlmodel import Session, select
 
 from app.i18n import _
 from app.models import Branch, Region, User, VisitScore, Wave
+from app.models.answer_codec import engine_value, engine_values
 from app.scoring import score_visit, text_for
 from app.services import scorecard_data as data
 from app.services import scorecards
+from app.services.checklists import checklist_of
 from app.services.scorecard_items import answers_by_visit, counted_visits
 from app.services.scorecard_types import lang
-from app.services.scoring import engine_value
 
 LEVELS = ("visits", "branches", "regions", "moments")
 
@@ -65,7 +66,7 @@ def wave_sheets(
 
 
 def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region | None) -> Sheet:
-    document = data.checklist_of(db, wave)
+    document = checklist_of(db, wave)
     tag = lang()
     query = data.scoped(select(Branch), data.scope_of(db, user))
     if region is not None:
@@ -102,7 +103,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         branch = branches[visit.branch_id]
         score = stored[visit.id]
         given = answers[visit.id]
-        result = score_visit(document, {k: engine_value(a) for k, a in given.items()})
+        result = score_visit(document, engine_values(given.values()))
         when = visit.time_in or visit.approved_at
         local = when.astimezone(ZoneInfo(branch.timezone)).replace(tzinfo=None) if when else None
         row: list[Any] = [
@@ -120,8 +121,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         ]
         row += [score.result.get("sections", {}).get(s.id) for s in document.sections]
         for item in items:
-            answer = given.get(item.id)
-            row.append(("na" if answer.na else answer.value) if answer else None)
+            row.append(engine_value(given.get(item.id)))
             if item.scored:
                 entry = result.items[item.id]
                 applicable = entry.applicable and entry.fraction is not None

@@ -13,15 +13,14 @@ from sqlmodel import Session, select
 
 from app.errors import NotFound
 from app.i18n import _
-from app.models import Branch, ChecklistVersion, Photo, Region, User, Visit, VisitScore, Wave
+from app.models import Branch, Photo, Region, User, Visit, VisitScore, Wave
+from app.models.answer_codec import engine_values
 from app.scoring import Item, score_visit, text_for
 from app.services import disputes as dispute_service
-from app.services import scorecard_data as data
 from app.services.access import get_branch, get_visit
-from app.services.checklists import document_of
+from app.services.checklists import checklist_of
 from app.services.scorecard_items import answer_text, answers_by_visit, counted_visits
 from app.services.scorecard_types import DisputeRow, SectionRef, lang
-from app.services.scoring import engine_value
 
 
 @dataclass
@@ -80,9 +79,9 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
         visit = get_visit(db, user, visit.id)
     branch = db.get(Branch, visit.branch_id)
     wave = db.get(Wave, visit.wave_id) if visit.wave_id else None
-    document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
+    document = checklist_of(db, visit)
     answers = answers_by_visit(db, [visit.id])[visit.id]
-    result = score_visit(document, {k: engine_value(a) for k, a in answers.items()})
+    result = score_visit(document, engine_values(answers.values()))
     photos = _photos(db, [visit.id])
     disputes = dispute_service.rows(db, user=user, visit_ids=[visit.id])
     sections = []
@@ -165,7 +164,7 @@ def standard_detail(
     """The visits of a wave in which a standard applied, failures first, with their evidence."""
     if user is not None:
         branch = get_branch(db, user, branch.id)
-    document = data.checklist_of(db, wave)
+    document = checklist_of(db, wave)
     item = next((i for i in document.all_items() if i.id == item_id and i.scored), None)
     if item is None:
         raise NotFound(_("Not found."))
@@ -179,7 +178,7 @@ def standard_detail(
     rows = []
     for visit in visits:
         given = answers[visit.id]
-        scored = score_visit(document, {k: engine_value(a) for k, a in given.items()})
+        scored = score_visit(document, engine_values(given.values()))
         entry = scored.items[item.id]
         if not entry.applicable or entry.fraction is None:
             continue

@@ -19,9 +19,9 @@ from app.models import (
     VisitStatus,
     utcnow,
 )
+from app.models.answer_codec import engine_value, engine_values
 from app.scoring import Item, Section, text_for, visible_items
 from app.services.photos import photos_by_item
-from app.services.scoring import engine_value
 from app.services.submission import Problem
 from app.services.visits import EDITABLE, checklist_of, timer_unit
 
@@ -43,9 +43,7 @@ class ItemView:
     @property
     def value(self) -> Any:
         """The value as the form shows it: 'na', the stored value, or None."""
-        if self.answer is None:
-            return None
-        return "na" if self.answer.na else self.answer.value
+        return engine_value(self.answer)
 
     @property
     def comment(self) -> str:
@@ -136,7 +134,7 @@ def build(
     version = db.get(ChecklistVersion, visit.checklist_version_id)
     branch = db.get(Branch, visit.branch_id)
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
-    shown = visible_items(doc, {k: engine_value(a) for k, a in answers.items()})
+    shown = visible_items(doc, engine_values(answers.values()))
     photos = photos_by_item(db, visit.id)
     notes = _notes(visit)
     problems = problems or []
