@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from app.i18n import _
-from app.models import Branch, Region, User, VisitScore, Wave
+from app.models import Band, Branch, Region, User, VisitScore, Wave
 from app.models.answer_codec import engine_value, engine_values
 from app.scoring import score_visit, text_for
 from app.services import scorecard_data as data
@@ -35,15 +35,6 @@ class Sheet:
     name: str
     headers: list[str]
     rows: list[list[Any]]
-
-
-def _band(band: str | None) -> str:
-    labels = {
-        "below": _("Below standard"),
-        "within": _("Within tolerance"),
-        "delighted": _("Delighted"),
-    }
-    return labels.get(band or "", "")
 
 
 def wave_sheets(
@@ -115,7 +106,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
             local,
             score.score,
             score.raw_score,
-            _band(score.band),
+            Band.label_of(score.band),
             _("Yes") if score.critical_failure else _("No"),
             score.delight,
         ]
@@ -144,9 +135,9 @@ def _branches_sheet(view: scorecards.Overview) -> Sheet:
         _("Trend"),
         _("Early warnings"),
         _("Weakest moment"),
-        _("Below standard"),
-        _("Within tolerance"),
-        _("Delighted"),
+        Band.below.label,
+        Band.within.label,
+        Band.delighted.label,
         _("Critical failures"),
     ]
     rows = []
@@ -161,7 +152,7 @@ def _branches_sheet(view: scorecards.Overview) -> Sheet:
                     _("Yes") if row.branch.competitor else _("No"),
                     row.visits,
                     row.score,
-                    _band(row.band),
+                    Band.label_of(row.band),
                     row.previous_score,
                     row.trend,
                     "; ".join(w.label for w in row.warnings),
@@ -186,9 +177,9 @@ def _regions_sheet(view: scorecards.Overview) -> Sheet:
         _("Weakest moment"),
         _("Weakest moment compliance"),
         _("Competitor benchmark"),
-        _("Below standard"),
-        _("Within tolerance"),
-        _("Delighted"),
+        Band.below.label,
+        Band.within.label,
+        Band.delighted.label,
         _("Critical failures"),
     ]
     rows = [
@@ -196,7 +187,7 @@ def _regions_sheet(view: scorecards.Overview) -> Sheet:
             r.region.code,
             r.region.name,
             r.score,
-            _band(r.band),
+            Band.label_of(r.band),
             r.branches_scored,
             r.visits,
             r.weakest.title if r.weakest else "",
