@@ -37,6 +37,11 @@ class Sheet:
     rows: list[list[Any]]
 
 
+def _met(met: bool | None) -> str:
+    """Whether an applicable standard was met, as the engine judged it; '' when it did not apply."""
+    return "" if met is None else _("Met") if met else _("Not met")
+
+
 def wave_sheets(
     db: Session,
     *,
@@ -89,6 +94,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         headers.append(f"{item.id}: {text_for(item.text, tag)}")
         if item.scored:
             headers.append(_("%(item)s: score", item=item.id))
+            headers.append(_("%(item)s: met", item=item.id))
     rows = []
     for visit in sorted(visits, key=lambda v: (branches[v.branch_id].code, v.id)):
         branch = branches[visit.branch_id]
@@ -115,8 +121,8 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
             row.append(engine_value(given.get(item.id)))
             if item.scored:
                 entry = result.items[item.id]
-                applicable = entry.applicable and entry.fraction is not None
-                row.append(100.0 * entry.fraction if applicable else None)
+                row.append(None if entry.fraction is None else 100.0 * entry.fraction)
+                row.append(_met(entry.met))
         rows.append(row)
     return Sheet("visits", headers, rows)
 

@@ -23,6 +23,11 @@ from app.services.scorecard_items import answer_text, answers_by_visit, counted_
 from app.services.scorecard_types import DisputeRow, SectionRef, lang
 
 
+def shown_percent(percent: float, met: bool) -> int:
+    """A standard's percent, whole, as pages show it: one not met never reads 100."""
+    return round(percent) if met else min(round(percent), 99)
+
+
 @dataclass
 class AnswerLine:
     """One answer as a manager sees it: value, how it scored, comment and photos."""
@@ -30,7 +35,7 @@ class AnswerLine:
     item: Item
     answer: str
     score: float | None  # the fraction met in percent; None when not applicable
-    applicable: bool
+    met: bool | None  # as the engine judged it; None when not applicable
     comment: str
     photos: list[Photo]
     disputes: list[DisputeRow] = field(default_factory=list)
@@ -40,8 +45,14 @@ class AnswerLine:
         return text_for(self.item.text, lang())
 
     @property
-    def met(self) -> bool | None:
-        return None if self.score is None else self.score >= 100.0
+    def applicable(self) -> bool:
+        return self.met is not None
+
+    @property
+    def percent(self) -> int | None:
+        if self.score is None or self.met is None:
+            return None
+        return shown_percent(self.score, self.met)
 
 
 @dataclass
@@ -92,14 +103,14 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
             hidden = item.kind == "photo" or (scored is not None and not scored.shown)
             if hidden and not photos.get((visit.id, item.id)):
                 continue  # an item not asked, or a photo item without photos
-            applicable = bool(scored and scored.applicable and scored.fraction is not None)
+            fraction = scored.fraction if scored else None
             answer = answers.get(item.id)
             lines.append(
                 AnswerLine(
                     item=item,
                     answer="" if item.kind == "photo" else answer_text(item, answer, lang()),
-                    score=100.0 * scored.fraction if applicable else None,
-                    applicable=applicable,
+                    score=None if fraction is None else 100.0 * fraction,
+                    met=scored.met if scored else None,
                     comment=answer.comment if answer else "",
                     photos=photos.get((visit.id, item.id), []),
                     disputes=[d for d in disputes if d.dispute.item_id == item.id],
@@ -130,14 +141,15 @@ class StandardVisit:
     visit: Visit
     score: float | None  # the visit's score
     answer: str
-    fraction: float | None
+    fraction: float | None  # in percent
+    met: bool  # as the engine judged it
     comment: str
     photos: list[Photo]
     disputable: bool = False
 
     @property
-    def met(self) -> bool:
-        return self.fraction is not None and self.fraction >= 100.0
+    def percent(self) -> int | None:
+        return None if self.fraction is None else shown_percent(self.fraction, self.met)
 
 
 @dataclass
@@ -180,7 +192,7 @@ def standard_detail(
         given = answers[visit.id]
         scored = score_visit(document, engine_values(given.values()))
         entry = scored.items[item.id]
-        if not entry.applicable or entry.fraction is None:
+        if entry.fraction is None or entry.met is None:
             continue
         answer = given.get(item.id)
         rows.append(
@@ -189,6 +201,7 @@ def standard_detail(
                 score=scores.get(visit.id),
                 answer=answer_text(item, answer, lang()),
                 fraction=100.0 * entry.fraction,
+                met=entry.met,
                 comment=answer.comment if answer else "",
                 photos=photos.get((visit.id, item.id), []),
                 disputable=dispute_service.window_open(visit),
