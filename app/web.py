@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.i18n import content_language, current_language, gettext, ngettext
-from app.models import Role
+from app.models import Role, states
 from app.scoring import text_for
 from app.settings import get_settings
 
@@ -88,6 +88,7 @@ def _make_env() -> Environment:
     env.filters["localtime"] = localtime
     env.filters["localdate"] = localdate
     env.filters["tr"] = translate_text
+    env.globals["states"] = states  # state enums: templates show `states.X.label_of(value)`
     env.globals["ui"] = env.get_template("macros.html").module
     return env
 

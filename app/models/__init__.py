@@ -7,26 +7,41 @@ from app.models.checklist import Checklist, ChecklistVersion
 from app.models.followup import CorrectiveAction, Dispute
 from app.models.org import Branch, Region
 from app.models.report import ReportJob
+from app.models.states import (
+    ActionStatus,
+    AuditAction,
+    Band,
+    DisputeStatus,
+    LabelledState,
+    ReportJobStatus,
+    VisitStatus,
+)
 from app.models.user import LoginAttempt, ManagerRegion, Role, User, UserSession
-from app.models.visit import Answer, AuditEvent, Photo, Visit, VisitScore, VisitStatus
+from app.models.visit import Answer, AuditEvent, Photo, Visit, VisitScore
 from app.models.wave import Wave, WaveBranch
 
 __all__ = [
+    "ActionStatus",
     "Agency",
     "Answer",
     "ApiToken",
+    "AuditAction",
     "AuditEvent",
+    "Band",
     "Branch",
     "BranchWaveScore",
     "Checklist",
     "ChecklistVersion",
     "CorrectiveAction",
     "Dispute",
+    "DisputeStatus",
+    "LabelledState",
     "LoginAttempt",
     "ManagerRegion",
     "Photo",
     "Region",
     "ReportJob",
+    "ReportJobStatus",
     "Role",
     "User",
     "UserSession",

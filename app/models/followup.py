@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import json_column, timestamp
+from app.models.states import ActionStatus, DisputeStatus
 
 
 class CorrectiveAction(SQLModel, table=True):
@@ -22,7 +23,7 @@ class CorrectiveAction(SQLModel, table=True):
     what: str = Field(max_length=2000)
     owner: str = Field(max_length=200)
     due_on: date
-    status: str = Field(default="open", max_length=10)
+    status: str = Field(default=ActionStatus.open, max_length=10)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = timestamp(default=True)
     done_at: datetime | None = timestamp(nullable=True)
@@ -40,7 +41,7 @@ class Dispute(SQLModel, table=True):
     item_id: str = Field(max_length=80)
     reason: str = Field(max_length=4000)
     proposed_value: object = json_column()  # what the manager says the answer should be
-    status: str = Field(default="open", max_length=10)
+    status: str = Field(default=DisputeStatus.open, max_length=10)
     raised_by_id: int | None = Field(default=None, foreign_key="user.id")
     raised_at: datetime = timestamp(default=True)
     resolution: str = Field(default="", max_length=4000)

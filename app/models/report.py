@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import json_column, timestamp
+from app.models.states import ReportJobStatus
 
 
 class ReportJob(SQLModel, table=True):
@@ -20,7 +21,7 @@ class ReportJob(SQLModel, table=True):
     wave_id: int = Field(foreign_key="wave.id", index=True)
     region_id: int | None = Field(default=None, foreign_key="region.id")
     language: str = Field(default="en", max_length=10)
-    status: str = Field(default="queued", max_length=10)
+    status: str = Field(default=ReportJobStatus.queued, max_length=10)
     total: int = 0
     done: int = 0
     failures: list[Any] | None = json_column()  # [{"branch": code, "error": message}]

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import json_column, timestamp
-
-
-class VisitStatus(StrEnum):
-    assigned = "assigned"
-    in_progress = "in_progress"
-    submitted = "submitted"
-    returned = "returned"
-    approved = "approved"
+from app.models.states import VisitStatus
 
 
 class Visit(SQLModel, table=True):
@@ -104,7 +96,7 @@ class AuditEvent(SQLModel, table=True):
     visit_id: int = Field(foreign_key="visit.id", index=True, ondelete="CASCADE")
     user_id: int | None = Field(default=None, foreign_key="user.id")
     at: datetime = timestamp(default=True)
-    action: str = Field(max_length=40)  # submitted, approved, returned, corrected, ...
+    action: str = Field(max_length=40)  # an AuditAction
     item_id: str | None = Field(default=None, max_length=80)
     before: Any = json_column()
     after: Any = json_column()

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from app.charts.scorecard import dimension_chart, section_chart, trend_chart
 from app.i18n import _, content_language, current_language
-from app.models import Branch, Wave
+from app.models import ActionStatus, Branch, Wave
 from app.reports.cache import branch_date
 from app.reports.fonts import FontStatus, cjk_font
 from app.reports.visits import VisitDetail, visit_details
@@ -67,7 +67,7 @@ class BranchReport:
 
     @property
     def open_actions(self) -> list[ActionRow]:
-        return [a for a in self.card.actions if a.status != "done"]
+        return [a for a in self.card.actions if a.status != ActionStatus.done]
 
     @property
     def disputes(self) -> list[DisputeRow]:

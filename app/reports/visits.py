@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from app.models import Answer, AuditEvent, ChecklistVersion, Photo, Visit, VisitScore
+from app.models import Answer, AuditAction, AuditEvent, Photo, Visit, VisitScore
+from app.models.answer_codec import NA, engine_value, engine_values
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import Item, score_visit, text_for
-from app.services.checklists import document_of
+from app.scoring import Item, ItemScore, score_visit, text_for
+from app.services.checklists import checklist_of
 from app.services.scorecard_items import answer_text, answers_by_visit, counted_visits
 from app.services.scorecard_types import lang
-from app.services.scoring import engine_value
 
 
 @dataclass
@@ -74,11 +74,12 @@ class VisitDetail:
         return round((v.time_out - v.time_in).total_seconds() / 60)
 
 
-def _status(item: Item, answer: Answer | None, scored) -> str:
-    if answer is not None and answer.na:
-        return "na"
-    if answer is None or (answer.value is None and not answer.na):
+def _status(item: Item, answer: Answer | None, scored: ItemScore | None) -> str:
+    value = engine_value(answer)
+    if value is None:
         return "unanswered"
+    if value == NA:
+        return "na"
     if not item.scored or scored is None or scored.met is None:
         return "info"
     if scored.met:
@@ -92,7 +93,7 @@ def _rows_for(
     photos: dict[str, list[Photo]],
     corrected: set[str],
 ) -> list[MomentRows]:
-    result = score_visit(document, {iid: engine_value(a) for iid, a in answers.items()})
+    result = score_visit(document, engine_values(answers.values()))
     items = result.items
     moments = []
     for section in document.sections:
@@ -139,14 +140,16 @@ def visit_details(
             photos[photo.visit_id].setdefault(photo.item_id, []).append(photo)
             thumbs[photo.id] = photo.thumb_path
         for event in db.exec(
-            select(AuditEvent).where(AuditEvent.visit_id.in_(ids), AuditEvent.action == "corrected")
+            select(AuditEvent).where(
+                AuditEvent.visit_id.in_(ids), AuditEvent.action == AuditAction.corrected
+            )
         ):
             corrected[event.visit_id].add(event.item_id or "")
         found = db.exec(select(VisitScore).where(VisitScore.visit_id.in_(ids)))
         scores = {s.visit_id: s for s in found}
     details = []
     for number, visit in enumerate(visits, start=1):
-        document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
+        document = checklist_of(db, visit)
         stored = scores[visit.id]
         moments = _rows_for(document, answers[visit.id], photos[visit.id], corrected[visit.id])
         placed = {p.id for m in moments for r in m.rows for p in r.photos}

@@ -21,6 +21,7 @@ from app.deps import SessionDep, ShopperUser
 from app.errors import Invalid
 from app.i18n import _, content_language
 from app.models import Answer, Visit
+from app.models.answer_codec import engine_value
 from app.services import access, submission, visit_page, visits
 from app.web import flash, redirect, render
 
@@ -36,7 +37,7 @@ def answer_json(answer: Answer) -> dict:
     moment = answer.client_time
     return {
         "item_id": answer.item_id,
-        "value": "na" if answer.na else answer.value,
+        "value": engine_value(answer),
         "comment": answer.comment,
         "client_id": answer.client_id,
         "client_time": int(moment.timestamp() * 1000) if moment else 0,

@@ -12,7 +12,7 @@ from app.i18n import _
 from app.models import Branch, CorrectiveAction, User, Wave, utcnow
 from app.models.base import row_id
 from app.services.access import get_branch
-from app.services.scorecard_data import checklist_of
+from app.services.checklists import checklist_of
 
 ORDER = ("overdue", "open", "done")
 

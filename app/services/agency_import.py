@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select
 from app.errors import Conflict, DomainError
 from app.models import (
     Agency,
-    Answer,
     AuditEvent,
     Branch,
     Checklist,
@@ -34,6 +33,7 @@ from app.models import (
     WaveBranch,
     utcnow,
 )
+from app.models.answer_codec import new_answer
 from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import DocumentError, VisitDocument, completeness, parse_visit
@@ -223,13 +223,11 @@ def _store(
     for item_id, answer in parsed.answers.items():
         if answer.value is None:
             continue
-        na = answer.value == "na"
         db.add(
-            Answer(
+            new_answer(
                 visit_id=visit_id,
                 item_id=item_id,
-                value=None if na else answer.value,
-                na=na,
+                value=answer.value,
                 comment=(answer.comment or "")[:4000],
             )
         )

@@ -6,12 +6,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.models import Checklist, ChecklistVersion, User
+from app.errors import NotFound
+from app.i18n import _
+from app.models import Checklist, ChecklistVersion, User, Visit, Wave
 from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import checklist_to_dict, content_hash, parse_checklist, text_for
 
-_parsed: dict[tuple[int, str], ChecklistDoc] = {}
+_parsed: dict[tuple[int | None, str], ChecklistDoc] = {}
 
 
 def import_checklist(
@@ -60,3 +62,11 @@ def document_of(version: ChecklistVersion) -> ChecklistDoc:
             _parsed.clear()
         _parsed[key] = parse_checklist(version.document)
     return _parsed[key]
+
+
+def checklist_of(db: Session, of: Visit | Wave) -> ChecklistDoc:
+    """The checklist document a visit (or a wave) is shopped with, parsed once per version."""
+    version = db.get(ChecklistVersion, of.checklist_version_id)
+    if version is None:
+        raise NotFound(_("Not found."))
+    return document_of(version)

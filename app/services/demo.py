@@ -31,6 +31,7 @@ from app.models import (
     Wave,
     WaveBranch,
 )
+from app.models.answer_codec import engine_values, new_answer, store
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import Item, photo_requirements, visible_items
 from app.services import auth
@@ -415,8 +416,7 @@ def _answer(
                 continue
             values[item.id] = value
     for item_id, value in values.items():
-        na = value == "na"
-        db.add(Answer(visit_id=_id(visit), item_id=item_id, value=None if na else value, na=na))
+        db.add(new_answer(visit_id=_id(visit), item_id=item_id, value=value))
     db.flush()
 
 
@@ -424,10 +424,7 @@ def _photos(
     db: Session, visit: Visit, document: ChecklistDoc, branch: Branch, rng: random.Random
 ) -> None:
     """Evidence photos for the required photo items, stored as uploads are (EXIF time kept)."""
-    answers = {
-        a.item_id: ("na" if a.na else a.value)
-        for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))
-    }
+    answers = engine_values(db.exec(select(Answer).where(Answer.visit_id == visit.id)))
     shopper = db.get(User, visit.shopper_id)
     if shopper is None or visit.time_in is None:
         raise ValueError("a demo visit with photos has a shopper and a time in")
@@ -472,7 +469,7 @@ def _fail_critical(db: Session, visit: Visit, document: ChecklistDoc) -> None:
     answer = db.exec(
         select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == critical.id)
     ).first() or Answer(visit_id=_id(visit), item_id=critical.id)
-    answer.value, answer.na = ("no" if critical.kind == "check" else 0), False
+    store(answer, "no" if critical.kind == "check" else 0)
     answer.comment = "店员拒绝受理投诉 / The complaint was refused."
     db.add(answer)
     db.flush()

@@ -19,7 +19,6 @@ from app.models import (
     Answer,
     AuditEvent,
     Branch,
-    ChecklistVersion,
     Dispute,
     Role,
     User,
@@ -27,10 +26,11 @@ from app.models import (
     VisitStatus,
     utcnow,
 )
+from app.models.answer_codec import engine_value, new_answer
 from app.scoring import DocumentError, validate_answer
 from app.services import review
 from app.services.access import can_see_visit
-from app.services.checklists import document_of
+from app.services.checklists import checklist_of
 from app.services.scorecard_data import scope_of, scoped
 from app.services.scorecard_items import answer_text
 from app.services.scorecard_types import DisputeRow, lang
@@ -52,10 +52,6 @@ def window_open(visit: Visit, now: datetime | None = None) -> bool:
     return visit.status == VisitStatus.approved and end is not None and (now or utcnow()) <= end
 
 
-def _document(db: Session, visit: Visit):
-    return document_of(db.get(ChecklistVersion, visit.checklist_version_id))
-
-
 def raise_dispute(
     db: Session,
     *,
@@ -73,7 +69,7 @@ def raise_dispute(
         raise Conflict(_("Only approved visits can be disputed."))
     if not window_open(visit, now):
         raise Conflict(_("The time to dispute this visit has passed."))
-    document = _document(db, visit)
+    document = checklist_of(db, visit)
     item = next((i for i in document.all_items() if i.id == item_id), None)
     if item is None or item.kind == "photo":
         raise Invalid(_("Choose an answer of this visit to dispute."), field="item_id")
@@ -92,7 +88,7 @@ def raise_dispute(
         answer = db.exec(
             select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == item_id)
         ).first()
-        if answer is not None and (("na" if answer.na else answer.value) == proposed):
+        if engine_value(answer) == proposed:
             raise Invalid(
                 _("That is the recorded answer; propose a different one or leave it empty."),
                 field="proposed_value",
@@ -228,7 +224,7 @@ def rows(
 
 def row_of(db: Session, dispute: Dispute, visit: Visit, branch: Branch) -> DisputeRow:
     """One dispute with the item's text, the answer as it stands now and the people's names."""
-    document = _document(db, visit)
+    document = checklist_of(db, visit)
     item = next((i for i in document.all_items() if i.id == dispute.item_id), None)
     answer = db.exec(
         select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == dispute.item_id)
@@ -241,10 +237,7 @@ def row_of(db: Session, dispute: Dispute, visit: Visit, branch: Branch) -> Dispu
     }
     proposed = ""
     if dispute.proposed_value is not None and item is not None:
-        na = dispute.proposed_value == "na"
-        shown = Answer(
-            visit_id=visit.id, item_id=item.id, na=na, value=None if na else dispute.proposed_value
-        )
+        shown = new_answer(visit_id=visit.id, item_id=item.id, value=dispute.proposed_value)
         proposed = answer_text(item, shown, lang())
     return DisputeRow(
         dispute=dispute,

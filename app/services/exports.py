@@ -18,13 +18,14 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from app.i18n import _
-from app.models import Branch, Region, User, VisitScore, Wave
+from app.models import Band, Branch, Region, User, VisitScore, Wave
+from app.models.answer_codec import engine_value, engine_values
 from app.scoring import score_visit, text_for
 from app.services import scorecard_data as data
 from app.services import scorecards
+from app.services.checklists import checklist_of
 from app.services.scorecard_items import answers_by_visit, counted_visits
 from app.services.scorecard_types import lang
-from app.services.scoring import engine_value
 
 LEVELS = ("visits", "branches", "regions", "moments")
 
@@ -36,13 +37,9 @@ class Sheet:
     rows: list[list[Any]]
 
 
-def _band(band: str | None) -> str:
-    labels = {
-        "below": _("Below standard"),
-        "within": _("Within tolerance"),
-        "delighted": _("Delighted"),
-    }
-    return labels.get(band or "", "")
+def _met(met: bool | None) -> str:
+    """Whether an applicable standard was met, as the engine judged it; '' when it did not apply."""
+    return "" if met is None else _("Met") if met else _("Not met")
 
 
 def wave_sheets(
@@ -65,7 +62,7 @@ def wave_sheets(
 
 
 def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region | None) -> Sheet:
-    document = data.checklist_of(db, wave)
+    document = checklist_of(db, wave)
     tag = lang()
     query = data.scoped(select(Branch), data.scope_of(db, user))
     if region is not None:
@@ -97,12 +94,13 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         headers.append(f"{item.id}: {text_for(item.text, tag)}")
         if item.scored:
             headers.append(_("%(item)s: score", item=item.id))
+            headers.append(_("%(item)s: met", item=item.id))
     rows = []
     for visit in sorted(visits, key=lambda v: (branches[v.branch_id].code, v.id)):
         branch = branches[visit.branch_id]
         score = stored[visit.id]
         given = answers[visit.id]
-        result = score_visit(document, {k: engine_value(a) for k, a in given.items()})
+        result = score_visit(document, engine_values(given.values()))
         when = visit.time_in or visit.approved_at
         local = when.astimezone(ZoneInfo(branch.timezone)).replace(tzinfo=None) if when else None
         row: list[Any] = [
@@ -114,18 +112,17 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
             local,
             score.score,
             score.raw_score,
-            _band(score.band),
+            Band.label_of(score.band),
             _("Yes") if score.critical_failure else _("No"),
             score.delight,
         ]
         row += [score.result.get("sections", {}).get(s.id) for s in document.sections]
         for item in items:
-            answer = given.get(item.id)
-            row.append(("na" if answer.na else answer.value) if answer else None)
+            row.append(engine_value(given.get(item.id)))
             if item.scored:
                 entry = result.items[item.id]
-                applicable = entry.applicable and entry.fraction is not None
-                row.append(100.0 * entry.fraction if applicable else None)
+                row.append(None if entry.fraction is None else 100.0 * entry.fraction)
+                row.append(_met(entry.met))
         rows.append(row)
     return Sheet("visits", headers, rows)
 
@@ -144,9 +141,9 @@ def _branches_sheet(view: scorecards.Overview) -> Sheet:
         _("Trend"),
         _("Early warnings"),
         _("Weakest moment"),
-        _("Below standard"),
-        _("Within tolerance"),
-        _("Delighted"),
+        Band.below.label,
+        Band.within.label,
+        Band.delighted.label,
         _("Critical failures"),
     ]
     rows = []
@@ -161,7 +158,7 @@ def _branches_sheet(view: scorecards.Overview) -> Sheet:
                     _("Yes") if row.branch.competitor else _("No"),
                     row.visits,
                     row.score,
-                    _band(row.band),
+                    Band.label_of(row.band),
                     row.previous_score,
                     row.trend,
                     "; ".join(w.label for w in row.warnings),
@@ -186,9 +183,9 @@ def _regions_sheet(view: scorecards.Overview) -> Sheet:
         _("Weakest moment"),
         _("Weakest moment compliance"),
         _("Competitor benchmark"),
-        _("Below standard"),
-        _("Within tolerance"),
-        _("Delighted"),
+        Band.below.label,
+        Band.within.label,
+        Band.delighted.label,
         _("Critical failures"),
     ]
     rows = [
@@ -196,7 +193,7 @@ def _regions_sheet(view: scorecards.Overview) -> Sheet:
             r.region.code,
             r.region.name,
             r.score,
-            _band(r.band),
+            Band.label_of(r.band),
             r.branches_scored,
             r.visits,
             r.weakest.title if r.weakest else "",

@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import _
-from app.models import Answer, AuditEvent, ChecklistVersion, Role, User, Visit, VisitStatus, utcnow
+from app.models import Answer, AuditEvent, Role, User, Visit, VisitStatus, utcnow
+from app.models.answer_codec import engine_value, store
 from app.scoring import DocumentError, validate_answer
-from app.services.checklists import document_of
-from app.services.scoring import engine_value, record_score
+from app.services.checklists import checklist_of
+from app.services.scoring import record_score
 from app.services.submission import NotComplete, submission_problems
 
 REVIEWERS = (Role.reviewer, Role.admin)
@@ -56,7 +57,7 @@ def return_visit(db: Session, *, user: User, visit: Visit, notes: Mapping[str, s
     _require_submitted(visit)
     if visit.shopper_id is None:
         raise Conflict(_("An agency delivery has no shopper to return it to; correct it instead."))
-    document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
+    document = checklist_of(db, visit)
     item_ids = {item.id for item in document.all_items()}
     cleaned = {key: note.strip()[:2000] for key, note in notes.items() if note and note.strip()}
     unknown = [key for key in cleaned if key and key not in item_ids]
@@ -87,7 +88,7 @@ def correct_answer(
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Give a reason for the correction."), field="reason")
-    document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
+    document = checklist_of(db, visit)
     try:
         normalized = validate_answer(document, item_id, value, from_form=True)
     except DocumentError as exc:
@@ -97,12 +98,10 @@ def correct_answer(
     answer = db.exec(
         select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == item_id)
     ).first()
-    before = engine_value(answer) if answer else None
+    before = engine_value(answer)
     if before == normalized:
         raise Invalid(_("That is already the answer."), field="value")
-    answer = answer or Answer(visit_id=visit.id, item_id=item_id)
-    answer.na = normalized == "na"
-    answer.value = None if answer.na else normalized
+    answer = store(answer or Answer(visit_id=visit.id, item_id=item_id), normalized)
     answer.updated_at = utcnow()
     db.add(answer)
     event = AuditEvent(

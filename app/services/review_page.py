@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from app.models import (
     Agency,
     Answer,
+    AuditAction,
     AuditEvent,
     Branch,
     Checklist,
@@ -27,9 +28,10 @@ from app.models import (
     VisitStatus,
     Wave,
 )
+from app.models.answer_codec import engine_value, engine_values
 from app.scoring import Item, ItemScore, ScoreResult, Section, photo_requirements
-from app.services.checklists import document_of
-from app.services.scoring import answers_of, compute
+from app.services.checklists import checklist_of
+from app.services.scoring import compute
 
 PHOTO_GRACE = timedelta(minutes=15)  # a storefront shot just before going in is fine
 FAR_METRES = 500  # check-in farther than this from the branch is flagged
@@ -72,9 +74,7 @@ class ItemView:
 
     @property
     def value(self) -> Any:
-        if self.answer is None:
-            return None
-        return "na" if self.answer.na else self.answer.value
+        return engine_value(self.answer)
 
 
 @dataclass
@@ -134,10 +134,10 @@ def review_page(db: Session, *, visit: Visit) -> ReviewPage:
     """Everything on the review page for one visit (the score computed from current answers)."""
     branch = db.get(Branch, visit.branch_id)
     version = db.get(ChecklistVersion, visit.checklist_version_id)
-    document = document_of(version)
+    document = checklist_of(db, visit)
     result = compute(db, visit=visit)
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
-    needed = photo_requirements(document, answers_of(db, visit.id))
+    needed = photo_requirements(document, engine_values(answers.values()))
     photos: dict[str, list[PhotoCheck]] = {}
     for photo in db.exec(
         select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.captured_at, Photo.id)
@@ -207,7 +207,11 @@ def recent_decisions(db: Session, *, limit: int = 15) -> list[Decision]:
         .join(Visit, Visit.id == AuditEvent.visit_id)
         .join(Branch, Branch.id == Visit.branch_id)
         .outerjoin(User, User.id == AuditEvent.user_id)
-        .where(col(AuditEvent.action).in_(("approved", "returned", "corrected")))
+        .where(
+            col(AuditEvent.action).in_(
+                (AuditAction.approved, AuditAction.returned, AuditAction.corrected)
+            )
+        )
         .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .limit(limit)
     ).all()

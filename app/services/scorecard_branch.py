@@ -17,6 +17,7 @@ from app.scoring import Checklist as ChecklistDoc
 from app.services import actions as action_service
 from app.services import disputes as dispute_service
 from app.services import scorecard_data as data
+from app.services.checklists import checklist_of
 from app.services.scorecard_items import ItemStat, branch_item_stats
 from app.services.scorecard_types import (
     ActionRow,
@@ -41,7 +42,7 @@ def _stored(db: Session, branch_id: int, wave: Wave | None) -> BranchAggregate |
 
 
 def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> BranchScorecard:
-    document = data.checklist_of(db, wave)
+    document = checklist_of(db, wave)
     order = document.section_ids
     region = db.get(Region, branch.region_id)
     members = data.wave_rows(db, wave_id=wave.id, scope=None, region_ids=[region.id], full=True)
@@ -66,7 +67,7 @@ def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> Branch
     visits, stats = branch_item_stats(db, document=document, branch_id=branch.id, wave_id=wave.id)
     previous_stats = (
         branch_item_stats(
-            db, document=data.checklist_of(db, previous), branch_id=branch.id, wave_id=previous.id
+            db, document=checklist_of(db, previous), branch_id=branch.id, wave_id=previous.id
         )[1]
         if previous
         else {}
@@ -229,7 +230,7 @@ def action_rows(
 
     def stats_of(of: Wave) -> dict[str, ItemStat]:
         if of.id not in known:
-            document = data.checklist_of(db, of)
+            document = checklist_of(db, of)
             known[of.id] = branch_item_stats(
                 db, document=document, branch_id=branch.id, wave_id=of.id
             )[1]
@@ -258,7 +259,7 @@ def action_rows(
                 )
             )
         item = next(
-            (i for i in data.checklist_of(db, origin).all_items() if i.id == action.item_id), None
+            (i for i in checklist_of(db, origin).all_items() if i.id == action.item_id), None
         )
         status = action_service.status_of(action, today)
         rows.append(

@@ -14,9 +14,7 @@ from sqlmodel import Session, select
 
 from app.models import Branch, BranchWaveScore, ChecklistVersion, Region, User, Wave, WaveBranch
 from app.scoring import BranchAggregate
-from app.scoring import Checklist as ChecklistDoc
 from app.services.access import branch_scope
-from app.services.checklists import document_of
 
 
 def scope_of(db: Session, user: User | None) -> Any:
@@ -26,11 +24,6 @@ def scope_of(db: Session, user: User | None) -> Any:
 
 def scoped(query: Any, scope: Any) -> Any:
     return query if scope is None else query.where(scope)
-
-
-def checklist_of(db: Session, wave: Wave) -> ChecklistDoc:
-    """The checklist document a wave was shopped with."""
-    return document_of(db.get(ChecklistVersion, wave.checklist_version_id))
 
 
 def waves_newest_first(db: Session) -> list[Wave]:

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from app.i18n import _
 from app.models import Answer, Visit, VisitScore, VisitStatus
+from app.models.answer_codec import NA, decode, engine_value
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import Item, score_visit, text_for
 
@@ -85,7 +86,7 @@ def item_stats(
     return stats
 
 
-def engine_values(db: Session, visit_ids: list[int]) -> dict[int, dict[str, Any]]:
+def visit_values(db: Session, visit_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Visit id -> {item id: value as the engine takes it}, read as plain columns (fast)."""
     out: dict[int, dict[str, Any]] = {vid: {} for vid in visit_ids}
     if visit_ids:
@@ -93,7 +94,7 @@ def engine_values(db: Session, visit_ids: list[int]) -> dict[int, dict[str, Any]
             Answer.visit_id.in_(visit_ids)
         )
         for visit_id, item_id, value, na in db.exec(query):
-            out[visit_id][item_id] = "na" if na else value
+            out[visit_id][item_id] = decode(value, na)
     return out
 
 
@@ -102,16 +103,16 @@ def branch_item_stats(
 ) -> tuple[list[Visit], dict[str, ItemStat]]:
     """The branch's counted visits in the wave and the per-item stats over them."""
     visits = counted_visits(db, branch_ids=[branch_id], wave_id=wave_id)
-    return visits, item_stats(document, visits, engine_values(db, [v.id for v in visits]))
+    return visits, item_stats(document, visits, visit_values(db, [v.id for v in visits]))
 
 
 def answer_text(item: Item, answer: Answer | None, lang: str) -> str:
     """An answer as a person reads it ("Yes", "4 / 5", an option's text, "42 s", "N/A")."""
-    if answer is None or (answer.value is None and not answer.na):
+    value: Any = engine_value(answer)
+    if value is None:
         return _("Not answered")
-    if answer.na:
+    if value == NA:
         return _("N/A")
-    value: Any = answer.value
     if item.kind == "check":
         return _("Yes") if value == "yes" else _("No") if value == "no" else str(value)
     if item.kind == "rating":

@@ -13,15 +13,19 @@ from sqlmodel import Session, select
 
 from app.errors import NotFound
 from app.i18n import _
-from app.models import Branch, ChecklistVersion, Photo, Region, User, Visit, VisitScore, Wave
+from app.models import Branch, Photo, Region, User, Visit, VisitScore, Wave
+from app.models.answer_codec import engine_values
 from app.scoring import Item, score_visit, text_for
 from app.services import disputes as dispute_service
-from app.services import scorecard_data as data
 from app.services.access import get_branch, get_visit
-from app.services.checklists import document_of
+from app.services.checklists import checklist_of
 from app.services.scorecard_items import answer_text, answers_by_visit, counted_visits
 from app.services.scorecard_types import DisputeRow, SectionRef, lang
-from app.services.scoring import engine_value
+
+
+def shown_percent(percent: float, met: bool) -> int:
+    """A standard's percent, whole, as pages show it: one not met never reads 100."""
+    return round(percent) if met else min(round(percent), 99)
 
 
 @dataclass
@@ -31,7 +35,7 @@ class AnswerLine:
     item: Item
     answer: str
     score: float | None  # the fraction met in percent; None when not applicable
-    applicable: bool
+    met: bool | None  # as the engine judged it; None when not applicable
     comment: str
     photos: list[Photo]
     disputes: list[DisputeRow] = field(default_factory=list)
@@ -41,8 +45,14 @@ class AnswerLine:
         return text_for(self.item.text, lang())
 
     @property
-    def met(self) -> bool | None:
-        return None if self.score is None else self.score >= 100.0
+    def applicable(self) -> bool:
+        return self.met is not None
+
+    @property
+    def percent(self) -> int | None:
+        if self.score is None or self.met is None:
+            return None
+        return shown_percent(self.score, self.met)
 
 
 @dataclass
@@ -80,9 +90,9 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
         visit = get_visit(db, user, visit.id)
     branch = db.get(Branch, visit.branch_id)
     wave = db.get(Wave, visit.wave_id) if visit.wave_id else None
-    document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
+    document = checklist_of(db, visit)
     answers = answers_by_visit(db, [visit.id])[visit.id]
-    result = score_visit(document, {k: engine_value(a) for k, a in answers.items()})
+    result = score_visit(document, engine_values(answers.values()))
     photos = _photos(db, [visit.id])
     disputes = dispute_service.rows(db, user=user, visit_ids=[visit.id])
     sections = []
@@ -93,14 +103,14 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
             hidden = item.kind == "photo" or (scored is not None and not scored.shown)
             if hidden and not photos.get((visit.id, item.id)):
                 continue  # an item not asked, or a photo item without photos
-            applicable = bool(scored and scored.applicable and scored.fraction is not None)
+            fraction = scored.fraction if scored else None
             answer = answers.get(item.id)
             lines.append(
                 AnswerLine(
                     item=item,
                     answer="" if item.kind == "photo" else answer_text(item, answer, lang()),
-                    score=100.0 * scored.fraction if applicable else None,
-                    applicable=applicable,
+                    score=None if fraction is None else 100.0 * fraction,
+                    met=scored.met if scored else None,
                     comment=answer.comment if answer else "",
                     photos=photos.get((visit.id, item.id), []),
                     disputes=[d for d in disputes if d.dispute.item_id == item.id],
@@ -131,14 +141,15 @@ class StandardVisit:
     visit: Visit
     score: float | None  # the visit's score
     answer: str
-    fraction: float | None
+    fraction: float | None  # in percent
+    met: bool  # as the engine judged it
     comment: str
     photos: list[Photo]
     disputable: bool = False
 
     @property
-    def met(self) -> bool:
-        return self.fraction is not None and self.fraction >= 100.0
+    def percent(self) -> int | None:
+        return None if self.fraction is None else shown_percent(self.fraction, self.met)
 
 
 @dataclass
@@ -165,7 +176,7 @@ def standard_detail(
     """The visits of a wave in which a standard applied, failures first, with their evidence."""
     if user is not None:
         branch = get_branch(db, user, branch.id)
-    document = data.checklist_of(db, wave)
+    document = checklist_of(db, wave)
     item = next((i for i in document.all_items() if i.id == item_id and i.scored), None)
     if item is None:
         raise NotFound(_("Not found."))
@@ -179,9 +190,9 @@ def standard_detail(
     rows = []
     for visit in visits:
         given = answers[visit.id]
-        scored = score_visit(document, {k: engine_value(a) for k, a in given.items()})
+        scored = score_visit(document, engine_values(given.values()))
         entry = scored.items[item.id]
-        if not entry.applicable or entry.fraction is None:
+        if entry.fraction is None or entry.met is None:
             continue
         answer = given.get(item.id)
         rows.append(
@@ -190,6 +201,7 @@ def standard_detail(
                 score=scores.get(visit.id),
                 answer=answer_text(item, answer, lang()),
                 fraction=100.0 * entry.fraction,
+                met=entry.met,
                 comment=answer.comment if answer else "",
                 photos=photos.get((visit.id, item.id), []),
                 disputable=dispute_service.window_open(visit),

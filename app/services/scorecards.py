@@ -17,6 +17,7 @@ from app.models import Branch, Region, User, Wave
 from app.scoring import BranchAggregate, aggregate_region, early_warnings, trend, zone_of
 from app.services import scorecard_data as data
 from app.services.access import get_branch
+from app.services.checklists import checklist_of
 from app.services.scorecard_branch import build_branch_scorecard
 from app.services.scorecard_types import (
     BranchRow,
@@ -55,7 +56,7 @@ def overview(
     db: Session, *, user: User | None, wave: Wave, region: Region | None = None
 ) -> Overview:
     """Each visible region's score, bands, ranking with trends and warnings, for one wave."""
-    document = data.checklist_of(db, wave)
+    document = checklist_of(db, wave)
     order = document.section_ids
     scope = data.scope_of(db, user)
     region_ids = [region.id] if region is not None else None

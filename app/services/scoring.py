@@ -6,34 +6,30 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.errors import NotFound
+from app.i18n import _
 from app.models import (
     Answer,
     BranchWaveScore,
-    ChecklistVersion,
     Visit,
     VisitScore,
     VisitStatus,
     Wave,
     utcnow,
 )
+from app.models.answer_codec import engine_values
 from app.scoring import ScoreResult, VisitRecord, aggregate_branch, score_visit
-from app.services.checklists import document_of
-
-
-def engine_value(answer: Answer) -> Any:
-    """An answer row as the engine expects it: 'na' for N/A, else the stored value."""
-    return "na" if answer.na else answer.value
+from app.services.checklists import checklist_of
 
 
 def answers_of(db: Session, visit_id: int) -> dict[str, Any]:
-    rows = db.exec(select(Answer).where(Answer.visit_id == visit_id))
-    return {row.item_id: engine_value(row) for row in rows}
+    """A visit's stored answers as the engine takes them (item id -> value)."""
+    return engine_values(db.exec(select(Answer).where(Answer.visit_id == visit_id)))
 
 
 def compute(db: Session, *, visit: Visit) -> ScoreResult:
     """Score the visit's current answers without storing anything."""
-    version = db.get(ChecklistVersion, visit.checklist_version_id)
-    return score_visit(document_of(version), answers_of(db, visit.id))
+    return score_visit(checklist_of(db, visit), answers_of(db, visit.id))
 
 
 def rescore(db: Session, *, visit: Visit) -> ScoreResult:
@@ -70,8 +66,9 @@ def visit_record(visit: Visit, stored: VisitScore) -> VisitRecord:
 def refresh_branch_wave(db: Session, *, branch_id: int, wave_id: int) -> BranchWaveScore:
     """Recompute one branch's stored aggregate for a wave from its approved, scored visits."""
     wave = db.get(Wave, wave_id)
-    version = db.get(ChecklistVersion, wave.checklist_version_id)
-    order = [section.id for section in document_of(version).sections]
+    if wave is None:
+        raise NotFound(_("Not found."))
+    order = [section.id for section in checklist_of(db, wave).sections]
     rows = db.exec(
         select(Visit, VisitScore)
         .join(VisitScore, VisitScore.visit_id == Visit.id)

@@ -18,6 +18,7 @@ from app.models import (
     VisitStatus,
     utcnow,
 )
+from app.models.answer_codec import engine_value
 from app.models.base import row_id
 from app.scoring import (
     Item,
@@ -29,7 +30,6 @@ from app.scoring import (
     visible_items,
 )
 from app.services.photos import photos_by_item
-from app.services.scoring import engine_value
 from app.services.visits import EDITABLE, checklist_of, timer_unit
 
 
@@ -51,9 +51,7 @@ class ItemView:
     @property
     def value(self) -> Any:
         """The value as the form shows it: 'na', the stored value, or None."""
-        if self.answer is None:
-            return None
-        return "na" if self.answer.na else self.answer.value
+        return engine_value(self.answer)
 
     @property
     def comment(self) -> str:

@@ -17,11 +17,12 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
-from app.models import Answer, ChecklistVersion, User, Visit, VisitStatus, utcnow
+from app.models import Answer, User, Visit, VisitStatus, utcnow
+from app.models.answer_codec import decode, encode, engine_value
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import DocumentError, Item, text_for
 from app.scoring import validate_answer as check_value
-from app.services.checklists import document_of
+from app.services.checklists import checklist_of
 
 EDITABLE = frozenset({VisitStatus.assigned, VisitStatus.in_progress, VisitStatus.returned})
 MAX_COMMENT = 4000
@@ -37,10 +38,6 @@ class Saved:
 
     state: str
     answer: Answer
-
-
-def checklist_of(db: Session, visit: Visit) -> ChecklistDoc:
-    return document_of(db.get(ChecklistVersion, visit.checklist_version_id))
 
 
 def timer_unit(item: Item) -> str | None:
@@ -135,11 +132,9 @@ def _normalized(doc: ChecklistDoc, item_id: str, value: Any) -> tuple[Any, bool]
         clean = check_value(doc, item_id, value, from_form=True)
     except DocumentError:
         raise Invalid(_("This answer is not valid for this item."), field=item_id) from None
-    if clean == "na":
-        return None, True
     if isinstance(clean, str) and len(clean) > MAX_TEXT:
         raise Invalid(_("This text is too long."), field=item_id)
-    return clean, False
+    return encode(clean)
 
 
 def _item(doc: ChecklistDoc, item_id: str) -> Item:
@@ -236,12 +231,12 @@ def save_form(
         if item.kind == "photo" or (item.id not in values and item.id not in comments):
             continue
         row = stored.get(item.id)
-        before = ("na" if row.na else row.value, row.comment) if row else (None, "")
+        before = (engine_value(row), row.comment if row else "")
         value = values.get(item.id, before[0] if before[0] is not None else "")
         comment = comments.get(item.id, before[1]).strip()
         try:
             now_value, na = _normalized(doc, item.id, value)
-            if (("na" if na else now_value), comment) == before:
+            if (decode(now_value, na), comment) == before:
                 continue
             save_answer(
                 db,
