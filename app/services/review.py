@@ -11,31 +11,23 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.errors import Conflict, Forbidden, Invalid
+from app.errors import Conflict, Invalid
 from app.i18n import _
-from app.models import Answer, AuditEvent, ChecklistVersion, Role, User, Visit, VisitStatus, utcnow
+from app.models import Answer, AuditEvent, ChecklistVersion, User, Visit, VisitStatus, utcnow
 from app.scoring import DocumentError, validate_answer
+from app.services import visit_policy
 from app.services.checklists import document_of
 from app.services.scoring import compute, engine_value, record_score
-
-REVIEWERS = (Role.reviewer, Role.admin)
-CORRECTABLE = (VisitStatus.submitted, VisitStatus.approved)  # approved: decided disputes
+from app.services.visit_policy import Action
 
 
-def _require_reviewer(user: User) -> None:
-    if user.role not in REVIEWERS:
-        raise Forbidden(_("Only reviewers can do this."))
-
-
-def _require_submitted(visit: Visit) -> None:
-    if visit.status != VisitStatus.submitted:
-        raise Conflict(_("This visit is not waiting for review."))
+def _require(db: Session, user: User, visit: Visit, action: Action) -> None:
+    visit_policy.for_visit(db, user=user, visit=visit).require(action)
 
 
 def approve(db: Session, *, user: User, visit: Visit) -> AuditEvent:
     """Approve a complete submitted visit so it counts in scorecards from now on."""
-    _require_reviewer(user)
-    _require_submitted(visit)
+    _require(db, user, visit, Action.approve)
     missing = compute(db, visit=visit).missing
     if missing:
         raise Conflict(_("Required answers are missing: %(items)s", items=", ".join(missing)))
@@ -51,10 +43,7 @@ def approve(db: Session, *, user: User, visit: Visit) -> AuditEvent:
 
 def return_visit(db: Session, *, user: User, visit: Visit, notes: Mapping[str, str]) -> AuditEvent:
     """Send a visit back to its shopper with what to fix ({item id: note, "": general})."""
-    _require_reviewer(user)
-    _require_submitted(visit)
-    if visit.shopper_id is None:
-        raise Conflict(_("An agency delivery has no shopper to return it to; correct it instead."))
+    _require(db, user, visit, Action.return_)
     document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
     item_ids = {item.id for item in document.all_items()}
     cleaned = {key: note.strip()[:2000] for key, note in notes.items() if note and note.strip()}
@@ -80,9 +69,7 @@ def correct_answer(
     `value` is what a form or a dispute proposes ('na' where the item allows N/A); it is
     checked by the scoring core like any answer. Returns the audit event.
     """
-    _require_reviewer(user)
-    if visit.status not in CORRECTABLE:
-        raise Conflict(_("Only submitted or approved visits can be corrected."))
+    _require(db, user, visit, Action.correct)
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Give a reason for the correction."), field="reason")

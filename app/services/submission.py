@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
-from app.errors import Conflict, Invalid
+from app.errors import Invalid
 from app.i18n import _
 from app.models import AuditEvent, Photo, User, Visit, VisitStatus, utcnow
 from app.scoring import photo_requirements, short_texts
+from app.services import visit_policy
 from app.services.scoring import answers_of, compute, record_score
-from app.services.visits import checklist_of, ensure_editable, lock
+from app.services.visit_policy import Action
+from app.services.visits import checklist_of, lock
 
 
 class Incomplete(Invalid):
@@ -86,9 +88,7 @@ def submit(
     """Check completeness, record the time out, score and lock the visit for the reviewer."""
     now = now or utcnow()
     visit = lock(db, visit)
-    ensure_editable(visit)
-    if visit.status == VisitStatus.assigned:
-        raise Conflict(_("Start the visit before submitting it."))
+    visit_policy.for_visit(db, user=user, visit=visit).require(Action.submit)
     problems = submission_problems(db, visit=visit)
     if problems:
         raise Incomplete(problems)
