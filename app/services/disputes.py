@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
@@ -25,6 +25,7 @@ from app.models import (
     Visit,
     utcnow,
 )
+from app.scoring import Checklist as ChecklistDoc
 from app.scoring import DocumentError, validate_answer
 from app.services import review, visit_policy
 from app.services.access import visit_scope
@@ -37,7 +38,7 @@ from app.services.visit_policy import Action, deadline, window_open
 __all__ = ["deadline", "decide", "raise_dispute", "row_of", "rows", "window_open"]
 
 
-def _document(db: Session, visit: Visit):
+def _document(db: Session, visit: Visit) -> ChecklistDoc:
     return document_of(db.get(ChecklistVersion, visit.checklist_version_id))
 
 
@@ -53,6 +54,7 @@ def raise_dispute(
 ) -> Dispute:
     """Challenge one answer within the window, with a reason and optionally the right value."""
     visit_policy.for_visit(db, user=user, visit=visit, now=now).require(Action.dispute)
+    assert visit.id is not None  # a stored visit
     document = _document(db, visit)
     item = next((i for i in document.all_items() if i.id == item_id), None)
     if item is None or item.kind == "photo":
@@ -122,6 +124,7 @@ def decide(
     if visit is None:
         raise NotFound(_("Not found."))
     visit_policy.for_visit(db, user=user, visit=visit, dispute=dispute).require(Action.decide)
+    assert visit.id is not None  # a stored visit
     explanation = (explanation or "").strip()
     if not accept and not explanation:
         raise Invalid(_("Explain why the dispute is rejected."), field="explanation")
@@ -172,15 +175,15 @@ def rows(
     """Disputes the user may see, open ones oldest first, then decided ones newest first."""
     query = scoped(
         select(Dispute, Visit, Branch)
-        .join(Visit, Visit.id == Dispute.visit_id)
-        .join(Branch, Branch.id == Visit.branch_id),
+        .join(Visit, col(Visit.id) == Dispute.visit_id)
+        .join(Branch, col(Branch.id) == Visit.branch_id),
         scope_of(db, user),
     )
     query = scoped(query, visit_scope(user))
     if status:
         query = query.where(Dispute.status == status)
     if visit_ids is not None:
-        query = query.where(Dispute.visit_id.in_(visit_ids))
+        query = query.where(col(Dispute.visit_id).in_(visit_ids))
     if branch_id is not None:
         query = query.where(Visit.branch_id == branch_id)
     found = db.exec(query.order_by(Dispute.raised_at, Dispute.id)).all()
@@ -204,7 +207,7 @@ def row_of(db: Session, dispute: Dispute, visit: Visit, branch: Branch) -> Dispu
     names = {
         u.id: u.name
         for u in db.exec(
-            select(User).where(User.id.in_([dispute.raised_by_id, dispute.resolved_by_id]))
+            select(User).where(col(User.id).in_([dispute.raised_by_id, dispute.resolved_by_id]))
         )
     }
     proposed = ""

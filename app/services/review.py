@@ -34,6 +34,7 @@ def approve(db: Session, *, user: User, visit: Visit) -> AuditEvent:
     visit.status = VisitStatus.approved
     visit.approved_at = utcnow()
     db.add(visit)
+    assert visit.id is not None  # a stored visit
     event = AuditEvent(visit_id=visit.id, user_id=user.id, action="approved")
     db.add(event)
     db.flush()
@@ -44,6 +45,7 @@ def approve(db: Session, *, user: User, visit: Visit) -> AuditEvent:
 def return_visit(db: Session, *, user: User, visit: Visit, notes: Mapping[str, str]) -> AuditEvent:
     """Send a visit back to its shopper with what to fix ({item id: note, "": general})."""
     _require(db, user, visit, Action.return_)
+    assert visit.id is not None  # a stored visit
     document = document_of(db.get(ChecklistVersion, visit.checklist_version_id))
     item_ids = {item.id for item in document.all_items()}
     cleaned = {key: note.strip()[:2000] for key, note in notes.items() if note and note.strip()}
@@ -70,6 +72,7 @@ def correct_answer(
     checked by the scoring core like any answer. Returns the audit event.
     """
     _require(db, user, visit, Action.correct)
+    assert visit.id is not None  # a stored visit
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Give a reason for the correction."), field="reason")

@@ -103,7 +103,8 @@ def start(
     """Record the time in (and, with consent, the phone's location); starting again keeps it."""
     now = now or utcnow()
     located = latitude is not None and longitude is not None
-    if located and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    lat, lon = latitude or 0.0, longitude or 0.0
+    if located and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise Invalid(_("This location is not valid."), field="latitude")
     visit = lock(db, visit)
     ensure_editable(db, user=user, visit=visit)
@@ -203,6 +204,7 @@ def save_answer(
     if row is not None and not _newer(made, client_id, row):
         return Saved("stale", row)
     visit = _started(db, user, visit, made, now)
+    assert visit.id is not None  # a stored visit
     row = row or Answer(visit_id=visit.id, item_id=item_id)
     row.value, row.na, row.comment = stored, na, comment
     row.client_id, row.client_time, row.updated_at = client_id, made, now
