@@ -15,9 +15,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from app.deps import SessionDep
-from app.errors import Invalid, NotFound
-from app.models import Agency, Visit, VisitScore
+from app.errors import Invalid
+from app.models import Agency, VisitScore
 from app.scoring import DocumentError
+from app.services import access
 from app.services import agency as agencies
 from app.services.agency_import import deliver_many, deliver_visit
 from app.services.agency_zip import is_zip, read_bundle
@@ -159,9 +160,7 @@ def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
 @router.get("/visits/{visit_id}/score", response_model=ScoreReport)
 def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport:
     """The current score of a visit this agency delivered (it may change in review)."""
-    visit = db.get(Visit, visit_id)
-    if visit is None or visit.agency_id != agency.id:
-        raise NotFound("Not found")
+    visit = access.get_agency_visit(db, agency, visit_id)
     stored = db.get(VisitScore, visit.id)
     return ScoreReport(
         id=visit.id,

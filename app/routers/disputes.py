@@ -10,18 +10,16 @@ from fastapi.responses import Response
 from app.deps import CurrentUser, SessionDep
 from app.errors import DomainError, NotFound
 from app.i18n import _
-from app.models import Branch, Role, Visit
 from app.scoring import text_for
-from app.services import disputes, scorecard_visits
+from app.services import access, disputes, scorecard_visits, visit_policy
 from app.web import flash, redirect, render
 
 router = APIRouter(prefix="/disputes")
-ROLES = (Role.manager, Role.admin, Role.reviewer)
 STATUSES = ("open", "accepted", "rejected")
 
 
 def _allowed(user) -> None:
-    if user.role not in ROLES:
+    if not visit_policy.sees_disputes(user):
         raise NotFound(_("Not found."))
 
 
@@ -30,25 +28,36 @@ def queue(request: Request, db: SessionDep, user: CurrentUser, status: str = "op
     _allowed(user)
     shown = status if status in STATUSES else None
     rows = disputes.rows(db, user=user, status=shown)
-    context = {"rows": rows, "status": shown or "all", "deciding": user.role != Role.manager}
+    context = {
+        "rows": rows,
+        "status": shown or "all",
+        "deciding": visit_policy.decides_disputes(user),
+    }
     return render(request, "disputes/list.html", context, block="results")
 
 
 def _visit_and_line(db, user, visit_id: int, item_id: str):
-    found = db.get(Visit, visit_id)
-    if found is None or user.role not in (Role.manager, Role.admin):
+    if not visit_policy.raises_disputes(user):
         raise NotFound(_("Not found."))
+    found = access.get_visit(db, user, visit_id)
     detail = scorecard_visits.visit_detail(db, user=user, visit=found)
     line = next((ln for s in detail.sections for ln in s.lines if ln.item.id == item_id), None)
     if line is None or line.item.kind == "photo":
         raise NotFound(_("Not found."))
-    return detail, line
+    return {
+        "detail": detail,
+        "line": line,
+        "perms": visit_policy.for_visit(db, user=user, visit=found),
+    }
 
 
 @router.get("/new")
 def new(request: Request, db: SessionDep, user: CurrentUser, visit: int, item: str) -> Response:
-    detail, line = _visit_and_line(db, user, visit, item)
-    context = {"detail": detail, "line": line, "errors": {}, "form": {}, "text_for": text_for}
+    context = _visit_and_line(db, user, visit, item) | {
+        "errors": {},
+        "form": {},
+        "text_for": text_for,
+    }
     return render(request, "disputes/new.html", context)
 
 
@@ -62,12 +71,12 @@ def create(
     reason: Annotated[str, Form()] = "",
     proposed_value: Annotated[str, Form()] = "",
 ) -> Response:
-    detail, line = _visit_and_line(db, user, visit, item)
+    found = _visit_and_line(db, user, visit, item)
     try:
         dispute = disputes.raise_dispute(
             db,
             user=user,
-            visit=detail.visit,
+            visit=found["detail"].visit,
             item_id=item,
             reason=reason,
             proposed_value=proposed_value,
@@ -77,32 +86,25 @@ def create(
             raise
         errors = {exc.field or "form": exc.message}
         form = {"reason": reason, "proposed_value": proposed_value}
-        context = {
-            "detail": detail,
-            "line": line,
-            "errors": errors,
-            "form": form,
-            "text_for": text_for,
-        }
+        context = found | {"errors": errors, "form": form, "text_for": text_for}
         return render(request, "disputes/new.html", context, status_code=exc.status)
     response = redirect(request, f"/disputes/{dispute.id}")
     return flash(response, _("Dispute sent to the reviewers."), "success")
 
 
 def _detail_context(db, user, dispute_id: int) -> dict:
-    dispute = disputes.get_dispute(db, user=user, dispute_id=dispute_id)
-    visit = db.get(Visit, dispute.visit_id)
-    row = disputes.row_of(db, dispute, visit, db.get(Branch, visit.branch_id))
+    dispute = access.get_dispute(db, user, dispute_id)
+    visit = access.get_visit(db, user, dispute.visit_id)
+    row = disputes.row_of(db, dispute, visit, access.get_branch(db, user, visit.branch_id))
     detail = scorecard_visits.visit_detail(db, user=None, visit=visit)
     line = next(
         (ln for s in detail.sections for ln in s.lines if ln.item.id == dispute.item_id), None
     )
-    can_decide = dispute.status == "open" and user.role in disputes.DECIDERS
     return {
         "row": row,
         "line": line,
         "detail": detail,
-        "can_decide": can_decide,
+        "perms": visit_policy.for_visit(db, user=user, visit=visit, dispute=dispute),
         "errors": {},
         "form": {},
         "text_for": text_for,
@@ -124,7 +126,7 @@ def decide(
     explanation: Annotated[str, Form()] = "",
     value: Annotated[str, Form()] = "",
 ) -> Response:
-    dispute = disputes.get_dispute(db, user=user, dispute_id=dispute_id)
+    dispute = access.get_dispute(db, user, dispute_id)
     try:
         disputes.decide(
             db,

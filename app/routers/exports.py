@@ -8,18 +8,15 @@ from fastapi.responses import Response
 from app.deps import ManagerUser, SessionDep
 from app.errors import NotFound
 from app.i18n import _
-from app.models import Wave
 from app.routers.scorecards import optional_id
-from app.services import exports, scorecards
+from app.services import access, exports, scorecards
 
 router = APIRouter(prefix="/exports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _sheets(db, user, wave_id: int, region: str | None, levels=exports.LEVELS):
-    wave = db.get(Wave, wave_id)
-    if wave is None:
-        raise NotFound(_("Not found."))
+    wave = access.get_wave(db, wave_id)
     region_id = optional_id(region)
     area = scorecards.visible_region(db, user=user, region_id=region_id) if region_id else None
     name = f"shopmirror-wave-{wave.id}" + (f"-{area.code}" if area else "")

@@ -47,7 +47,7 @@ def upload(
     photo = photos.existing_photo(db, visit=visit, client_id=client_id)
     created = False
     if photo is None:
-        tz = photos.check_upload(db, visit=visit, item_id=item_id, client_time=made)
+        tz = photos.check_upload(db, user=user, visit=visit, item_id=item_id, client_time=made)
         db.commit()  # decoding takes a while: do not hold SQLite's write lock meanwhile
         processed = photos.clean_image(data, tz=tz)
         photo, created = photos.store_photo(

@@ -26,7 +26,7 @@ def queue(request: Request, db: SessionDep, user: ReviewerUser) -> Response:
 
 @router.get("/{visit_id}")
 def visit_page(request: Request, db: SessionDep, user: ReviewerUser, visit_id: int) -> Response:
-    page = review_page(db, visit=get_visit(db, user, visit_id))
+    page = review_page(db, user=user, visit=get_visit(db, user, visit_id))
     return render(request, "review/visit.html", {"page": page})
 
 
@@ -78,7 +78,7 @@ def correct(
     review.correct_answer(db, user=user, visit=visit, item_id=item_id, value=value, reason=reason)
     message = _("Answer %(item)s corrected; the visit was rescored.", item=item_id)
     if is_htmx(request):
-        page = review_page(db, visit=visit)
+        page = review_page(db, user=user, visit=visit)
         context = {"page": page, "notice": message, "corrected": item_id}
         return render(request, "review/visit.html", context, block="review_body")
     return flash(redirect(request, f"/review/{visit.id}#item-{item_id}"), message, "success")

@@ -15,8 +15,8 @@ from app.charts import scorecard as charts
 from app.deps import ManagerUser, SessionDep
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models import Visit, Wave
-from app.services import actions, scorecard_visits, scorecards
+from app.models import Wave
+from app.services import access, actions, scorecard_visits, scorecards
 from app.services.access import get_branch
 from app.services.scorecard_branch import action_rows
 from app.services.scorecard_data import scope_of, visible_regions
@@ -39,10 +39,7 @@ def optional_id(value: str | None) -> int | None:
 def _wave(db, wave_id: int | None) -> Wave | None:
     if wave_id is None:
         return scorecards.default_wave(db)
-    wave = db.get(Wave, wave_id)
-    if wave is None:
-        raise NotFound(_("Not found."))
-    return wave
+    return access.get_wave(db, wave_id)
 
 
 @router.get("")
@@ -187,8 +184,6 @@ def update_action(
 
 @router.get("/visits/{visit_id}")
 def visit(request: Request, db: SessionDep, user: ManagerUser, visit_id: int) -> Response:
-    found = db.get(Visit, visit_id)
-    if found is None:
-        raise NotFound(_("Not found."))
+    found = access.get_visit(db, user, visit_id)
     detail = scorecard_visits.visit_detail(db, user=user, visit=found)
     return render(request, "scorecards/visit.html", {"detail": detail})

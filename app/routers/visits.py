@@ -57,14 +57,14 @@ def _lang(request: Request) -> str:
     return content_language(request.state.language)
 
 
-def _page(request: Request, db: SessionDep, visit, problems=None, status_code: int = 200):
-    page = visit_page.build(db, visit=visit, lang=_lang(request), problems=problems)
+def _page(request: Request, db: SessionDep, user, visit, problems=None, status_code: int = 200):
+    page = visit_page.build(db, user=user, visit=visit, lang=_lang(request), problems=problems)
     return render(request, "visit/visit.html", {"page": page}, status_code=status_code)
 
 
 @router.get("/{visit_id:int}")
 def show(request: Request, db: SessionDep, user: ShopperUser, visit_id: int) -> Response:
-    return _page(request, db, access.get_visit(db, user, visit_id))
+    return _page(request, db, user, access.get_visit(db, user, visit_id))
 
 
 @router.post("/{visit_id:int}/start")
@@ -171,7 +171,7 @@ def submit(
         )
         db.commit()
     except submission.Incomplete as exc:
-        return _page(request, db, visit, problems=exc.problems, status_code=422)
+        return _page(request, db, user, visit, problems=exc.problems, status_code=422)
     return flash(
         redirect(request, f"/visits/{visit.id}"), _("Visit submitted. Thank you!"), "success"
     )

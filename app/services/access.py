@@ -1,29 +1,50 @@
-"""Object-level access: who may see which branch and which visit.
+"""Object-level access: which branches, visits and disputes a user may load.
 
-Every router that loads a branch, a visit or a photo goes through here, so the
-rule lives in one place. Anything not visible is reported as not found.
+Every router that loads a branch, a wave, a visit, a photo or a dispute goes through
+here, so nothing is fetched by id without the check. Whether a user may see a visit is
+the visit policy's `view` answer (`app.services.visit_policy`); anything not visible
+is reported as not found.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Any
+
+from sqlmodel import Session, col, select
 
 from app.errors import NotFound
 from app.i18n import _
-from app.models import Branch, ManagerRegion, Role, User, Visit
+from app.models import Agency, Branch, Dispute, Role, User, Visit, Wave
+from app.services import visit_policy
+from app.services.visit_policy import manager_region_ids
+
+__all__ = [
+    "branch_scope",
+    "can_see_visit",
+    "get_agency_visit",
+    "get_branch",
+    "get_dispute",
+    "get_visit",
+    "get_wave",
+    "manager_region_ids",
+    "visit_scope",
+]
 
 
-def manager_region_ids(db: Session, user: User) -> list[int]:
-    return list(db.exec(select(ManagerRegion.region_id).where(ManagerRegion.user_id == user.id)))
-
-
-def branch_scope(db: Session, user: User):
+def branch_scope(db: Session, user: User) -> Any:
     """A WHERE clause on Branch limiting it to what the user may see (None = everything)."""
     if user.role in (Role.admin, Role.reviewer):
         return None
     if user.role == Role.manager:
-        return Branch.region_id.in_(manager_region_ids(db, user))
-    return Branch.id == -1  # shoppers see branches only through their visits
+        return col(Branch.region_id).in_(manager_region_ids(db, user))
+    return col(Branch.id) == -1  # shoppers see branches only through their visits
+
+
+def visit_scope(user: User | None) -> Any:
+    """A WHERE clause on Visit for the visits a user's lists may show (None = no limit)."""
+    if user is not None and visit_policy.counted_only(user):
+        return col(Visit.status).in_([s.value for s in visit_policy.COUNTED])
+    return None
 
 
 def get_branch(db: Session, user: User, branch_id: int) -> Branch:
@@ -39,23 +60,37 @@ def get_branch(db: Session, user: User, branch_id: int) -> Branch:
 
 
 def can_see_visit(db: Session, user: User, visit: Visit) -> bool:
-    if user.role in (Role.admin, Role.reviewer):
-        return True
-    if user.role == Role.shopper:
-        return visit.shopper_id == user.id
-    if user.role == Role.manager:
-        branch = db.get(Branch, visit.branch_id)
-        return (
-            branch is not None
-            and branch.region_id in manager_region_ids(db, user)
-            and visit.status == "approved"  # managers see only what counts
-        )
-    return False
+    return visit_policy.for_visit(db, user=user, visit=visit).view
 
 
 def get_visit(db: Session, user: User, visit_id: int) -> Visit:
     """The visit if this user may see it, else NotFound (never a hint that it exists)."""
     visit = db.get(Visit, visit_id)
     if visit is None or not can_see_visit(db, user, visit):
+        raise NotFound(_("Not found."))
+    return visit
+
+
+def get_dispute(db: Session, user: User, dispute_id: int) -> Dispute:
+    """The dispute if the user works with disputes and may see its visit, else NotFound."""
+    dispute = db.get(Dispute, dispute_id)
+    if dispute is None or not visit_policy.sees_disputes(user):
+        raise NotFound(_("Not found."))
+    get_visit(db, user, dispute.visit_id)
+    return dispute
+
+
+def get_wave(db: Session, wave_id: int) -> Wave:
+    """A wave (plans are not secret to anyone who reaches a scorecard), else NotFound."""
+    wave = db.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound(_("Not found."))
+    return wave
+
+
+def get_agency_visit(db: Session, agency: Agency, visit_id: int) -> Visit:
+    """A visit this agency delivered, else NotFound (another agency's visit included)."""
+    visit = db.get(Visit, visit_id)
+    if visit is None or visit.agency_id != agency.id:
         raise NotFound(_("Not found."))
     return visit

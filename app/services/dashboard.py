@@ -20,7 +20,9 @@ from app.models import (
     Wave,
     utcnow,
 )
+from app.services import visit_policy
 from app.services.access import manager_region_ids
+from app.services.visit_policy import VisitPermissions
 
 
 @dataclass
@@ -28,6 +30,7 @@ class VisitRow:
     visit: Visit
     branch: Branch
     checklist_name: str | dict[str, str]  # a language map; templates show it with `|tr`
+    perms: VisitPermissions | None = None  # on the shopper's home: still theirs to change?
 
 
 @dataclass
@@ -50,7 +53,7 @@ def shopper_home(db: Session, *, user: User, now: datetime | None = None) -> Sho
     ).all()
     home = ShopperHome()
     for visit, branch, name in rows:
-        row = VisitRow(visit, branch, name)
+        row = VisitRow(visit, branch, name, visit_policy.for_visit(db, user=user, visit=visit))
         if visit.status == VisitStatus.returned:
             home.returned.append(row)
         elif visit.status in (VisitStatus.submitted, VisitStatus.approved):

@@ -8,48 +8,35 @@ correction, so the visit is rescored and the trail kept.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
 from app.models import (
     Answer,
     AuditEvent,
     Branch,
     Dispute,
-    Role,
     User,
     Visit,
-    VisitStatus,
     utcnow,
 )
 from app.models.answer_codec import engine_value, new_answer
 from app.scoring import DocumentError, validate_answer
-from app.services import review
-from app.services.access import can_see_visit
+from app.services import review, visit_policy
+from app.services.access import visit_scope
 from app.services.checklists import checklist_of
 from app.services.scorecard_data import scope_of, scoped
 from app.services.scorecard_items import answer_text
 from app.services.scorecard_types import DisputeRow, lang
-from app.settings import get_settings
+from app.services.visit_policy import Action, deadline, window_open
 
-RAISERS = (Role.manager, Role.admin)
-DECIDERS = (Role.reviewer, Role.admin)
-
-
-def deadline(visit: Visit) -> datetime | None:
-    """The last moment an answer of this visit may be disputed (None: not approved)."""
-    if visit.approved_at is None:
-        return None
-    return visit.approved_at + timedelta(days=get_settings().dispute_window_days)
+__all__ = ["deadline", "decide", "raise_dispute", "row_of", "rows", "window_open"]
 
 
-def window_open(visit: Visit, now: datetime | None = None) -> bool:
-    end = deadline(visit)
-    return visit.status == VisitStatus.approved and end is not None and (now or utcnow()) <= end
 
 
 def raise_dispute(
@@ -63,12 +50,8 @@ def raise_dispute(
     now: datetime | None = None,
 ) -> Dispute:
     """Challenge one answer within the window, with a reason and optionally the right value."""
-    if user.role not in RAISERS or not can_see_visit(db, user, visit):
-        raise NotFound(_("Not found."))
-    if visit.status != VisitStatus.approved:
-        raise Conflict(_("Only approved visits can be disputed."))
-    if not window_open(visit, now):
-        raise Conflict(_("The time to dispute this visit has passed."))
+    visit_policy.for_visit(db, user=user, visit=visit, now=now).require(Action.dispute)
+    assert visit.id is not None  # a stored visit
     document = checklist_of(db, visit)
     item = next((i for i in document.all_items() if i.id == item_id), None)
     if item is None or item.kind == "photo":
@@ -123,16 +106,6 @@ def raise_dispute(
     return dispute
 
 
-def get_dispute(db: Session, *, user: User, dispute_id: int) -> Dispute:
-    """The dispute if the user may see its visit (managers: their regions), else NotFound."""
-    dispute = db.get(Dispute, dispute_id)
-    visit = db.get(Visit, dispute.visit_id) if dispute else None
-    allowed = user.role in RAISERS + DECIDERS
-    if dispute is None or visit is None or not allowed or not can_see_visit(db, user, visit):
-        raise NotFound(_("Not found."))
-    return dispute
-
-
 def decide(
     db: Session,
     *,
@@ -144,16 +117,16 @@ def decide(
     now: datetime | None = None,
 ) -> Dispute:
     """Accept (the answer is corrected and the visit rescored) or reject with an explanation."""
-    if user.role not in DECIDERS:
-        raise Forbidden(_("Only reviewers can decide disputes."))
-    if dispute.status != "open":
-        raise Conflict(_("This dispute has already been decided."))
+    visit = db.get(Visit, dispute.visit_id)
+    if visit is None:
+        raise NotFound(_("Not found."))
+    visit_policy.for_visit(db, user=user, visit=visit, dispute=dispute).require(Action.decide)
+    assert visit.id is not None  # a stored visit
     explanation = (explanation or "").strip()
     if not accept and not explanation:
         raise Invalid(_("Explain why the dispute is rejected."), field="explanation")
     if len(explanation) > 4000:
         raise Invalid(_("Keep the explanation under 4000 characters."), field="explanation")
-    visit = db.get(Visit, dispute.visit_id)
     if accept:
         corrected = dispute.proposed_value if value in (None, "") else value
         if corrected is None:
@@ -199,16 +172,15 @@ def rows(
     """Disputes the user may see, open ones oldest first, then decided ones newest first."""
     query = scoped(
         select(Dispute, Visit, Branch)
-        .join(Visit, Visit.id == Dispute.visit_id)
-        .join(Branch, Branch.id == Visit.branch_id),
+        .join(Visit, col(Visit.id) == Dispute.visit_id)
+        .join(Branch, col(Branch.id) == Visit.branch_id),
         scope_of(db, user),
     )
-    if user is not None and user.role == Role.manager:
-        query = query.where(Visit.status == VisitStatus.approved)
+    query = scoped(query, visit_scope(user))
     if status:
         query = query.where(Dispute.status == status)
     if visit_ids is not None:
-        query = query.where(Dispute.visit_id.in_(visit_ids))
+        query = query.where(col(Dispute.visit_id).in_(visit_ids))
     if branch_id is not None:
         query = query.where(Visit.branch_id == branch_id)
     found = db.exec(query.order_by(Dispute.raised_at, Dispute.id)).all()
@@ -232,7 +204,7 @@ def row_of(db: Session, dispute: Dispute, visit: Visit, branch: Branch) -> Dispu
     names = {
         u.id: u.name
         for u in db.exec(
-            select(User).where(User.id.in_([dispute.raised_by_id, dispute.resolved_by_id]))
+            select(User).where(col(User.id).in_([dispute.raised_by_id, dispute.resolved_by_id]))
         )
     }
     proposed = ""

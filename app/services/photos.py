@@ -62,10 +62,10 @@ def existing_photo(db: Session, *, visit: Visit, client_id: str) -> Photo | None
 
 
 def check_upload(
-    db: Session, *, visit: Visit, item_id: str, client_time: datetime | None = None
+    db: Session, *, user: User, visit: Visit, item_id: str, client_time: datetime | None = None
 ) -> str | None:
     """Refuse an upload the visit cannot take; returns the branch's zone for the capture time."""
-    ensure_editable(visit, client_time=client_time)
+    ensure_editable(db, user=user, visit=visit, client_time=client_time)
     _photo_item(db, visit, item_id)
     branch = db.get(Branch, visit.branch_id)
     return branch.timezone if branch else None
@@ -114,7 +114,7 @@ def store_photo(
     found = _existing(db, visit, client_id)
     if found is not None:
         return found, False
-    ensure_editable(visit, client_time=client_time)
+    ensure_editable(db, user=user, visit=visit, client_time=client_time)
     count = db.exec(
         select(func.count())
         .select_from(Photo)
@@ -164,7 +164,7 @@ def add_photo(
     found = existing_photo(db, visit=visit, client_id=client_id)
     if found is not None:
         return found, False
-    tz = check_upload(db, visit=visit, item_id=item_id, client_time=client_time)
+    tz = check_upload(db, user=user, visit=visit, item_id=item_id, client_time=client_time)
     processed = clean_image(data, tz=tz)
     return store_photo(
         db,
@@ -201,7 +201,7 @@ def delete_photo(
     """Remove a photo (row and files) while the visit can still be changed."""
     visit = lock(db, visit)
     photo = get_photo(db, visit=visit, photo_id=photo_id)
-    ensure_editable(visit, client_time=client_time)
+    ensure_editable(db, user=user, visit=visit, client_time=client_time)
     db.delete(photo)
     db.flush()
     for relative in (photo.path, photo.thumb_path):

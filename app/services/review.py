@@ -11,39 +11,32 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.errors import Conflict, Forbidden, Invalid
+from app.errors import Invalid
 from app.i18n import _
-from app.models import Answer, AuditEvent, Role, User, Visit, VisitStatus, utcnow
+from app.models import Answer, AuditEvent, User, Visit, VisitStatus, utcnow
 from app.models.answer_codec import engine_value, store
 from app.scoring import DocumentError, validate_answer
+from app.services import visit_policy
 from app.services.checklists import checklist_of
 from app.services.scoring import record_score
 from app.services.submission import NotComplete, submission_problems
-
-REVIEWERS = (Role.reviewer, Role.admin)
-CORRECTABLE = (VisitStatus.submitted, VisitStatus.approved)  # approved: decided disputes
+from app.services.visit_policy import Action
 
 
-def _require_reviewer(user: User) -> None:
-    if user.role not in REVIEWERS:
-        raise Forbidden(_("Only reviewers can do this."))
-
-
-def _require_submitted(visit: Visit) -> None:
-    if visit.status != VisitStatus.submitted:
-        raise Conflict(_("This visit is not waiting for review."))
+def _require(db: Session, user: User, visit: Visit, action: Action) -> None:
+    visit_policy.for_visit(db, user=user, visit=visit).require(action)
 
 
 def approve(db: Session, *, user: User, visit: Visit) -> AuditEvent:
     """Approve a complete submitted visit so it counts in scorecards from now on."""
-    _require_reviewer(user)
-    _require_submitted(visit)
+    _require(db, user, visit, Action.approve)
     problems = submission_problems(db, visit=visit)
     if problems:
         raise NotComplete(problems)
     visit.status = VisitStatus.approved
     visit.approved_at = utcnow()
     db.add(visit)
+    assert visit.id is not None  # a stored visit
     event = AuditEvent(visit_id=visit.id, user_id=user.id, action="approved")
     db.add(event)
     db.flush()
@@ -53,10 +46,7 @@ def approve(db: Session, *, user: User, visit: Visit) -> AuditEvent:
 
 def return_visit(db: Session, *, user: User, visit: Visit, notes: Mapping[str, str]) -> AuditEvent:
     """Send a visit back to its shopper with what to fix ({item id: note, "": general})."""
-    _require_reviewer(user)
-    _require_submitted(visit)
-    if visit.shopper_id is None:
-        raise Conflict(_("An agency delivery has no shopper to return it to; correct it instead."))
+    _require(db, user, visit, Action.return_)
     document = checklist_of(db, visit)
     item_ids = {item.id for item in document.all_items()}
     cleaned = {key: note.strip()[:2000] for key, note in notes.items() if note and note.strip()}
@@ -82,9 +72,8 @@ def correct_answer(
     `value` is what a form or a dispute proposes ('na' where the item allows N/A); it is
     checked by the scoring core like any answer. Returns the audit event.
     """
-    _require_reviewer(user)
-    if visit.status not in CORRECTABLE:
-        raise Conflict(_("Only submitted or approved visits can be corrected."))
+    _require(db, user, visit, Action.correct)
+    assert visit.id is not None  # a stored visit
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Give a reason for the correction."), field="reason")

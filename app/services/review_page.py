@@ -30,8 +30,10 @@ from app.models import (
 )
 from app.models.answer_codec import engine_value, engine_values
 from app.scoring import Item, ItemScore, ScoreResult, Section, photo_requirements
+from app.services import visit_policy
 from app.services.checklists import checklist_of
 from app.services.scoring import compute
+from app.services.visit_policy import VisitPermissions
 
 PHOTO_GRACE = timedelta(minutes=15)  # a storefront shot just before going in is fine
 FAR_METRES = 500  # check-in farther than this from the branch is flagged
@@ -103,6 +105,7 @@ class ReviewPage:
     result: ScoreResult
     sections: list[SectionView]
     distance: float | None
+    perms: VisitPermissions
     trail: list[TrailEntry] = field(default_factory=list)
 
     @property
@@ -126,11 +129,19 @@ class ReviewPage:
         ]
 
     @property
-    def reviewable(self) -> bool:
-        return self.visit.status == VisitStatus.submitted
+    def deciding(self) -> bool:
+        """The reviewer can still approve or return the visit (it waits for review)."""
+        return self.perms.approve or self.perms.return_
+
+    @property
+    def returned_note(self) -> str:
+        """The general note of a visit that is back with its shopper ('' otherwise)."""
+        if self.visit.status != VisitStatus.returned:
+            return ""
+        return str((self.visit.review_notes or {}).get("", ""))
 
 
-def review_page(db: Session, *, visit: Visit) -> ReviewPage:
+def review_page(db: Session, *, user: User, visit: Visit) -> ReviewPage:
     """Everything on the review page for one visit (the score computed from current answers)."""
     branch = db.get(Branch, visit.branch_id)
     version = db.get(ChecklistVersion, visit.checklist_version_id)
@@ -188,6 +199,7 @@ def review_page(db: Session, *, visit: Visit) -> ReviewPage:
         result=result,
         sections=sections,
         distance=distance,
+        perms=visit_policy.for_visit(db, user=user, visit=visit),
         trail=trail,
     )
 

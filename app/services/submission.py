@@ -12,8 +12,10 @@ from app.i18n import _
 from app.models import AuditEvent, Photo, User, Visit, VisitStatus, utcnow
 from app.models.base import row_id
 from app.scoring import Problem, completeness
+from app.services import visit_policy
 from app.services.scoring import answers_of, record_score
-from app.services.visits import checklist_of, ensure_editable, lock
+from app.services.visit_policy import Action
+from app.services.visits import checklist_of, lock
 
 
 class Incomplete(Invalid):
@@ -88,9 +90,7 @@ def submit(
     """Check completeness, record the time out, score and lock the visit for the reviewer."""
     now = now or utcnow()
     visit = lock(db, visit)
-    ensure_editable(visit)
-    if visit.status == VisitStatus.assigned:
-        raise Conflict(_("Start the visit before submitting it."))
+    visit_policy.for_visit(db, user=user, visit=visit).require(Action.submit)
     problems = submission_problems(db, visit=visit)
     if problems:
         raise Incomplete(problems)

@@ -30,7 +30,8 @@ from app.scoring import (
     visible_items,
 )
 from app.services.photos import photos_by_item
-from app.services.visits import EDITABLE, checklist_of, timer_unit
+from app.services.visit_policy import EDITABLE, VisitPermissions, for_visit
+from app.services.visits import checklist_of, timer_unit
 
 
 @dataclass
@@ -92,10 +93,23 @@ class VisitPage:
     name: str
     scenario: list[str]
     sections: list[SectionView]
-    editable: bool
+    perms: VisitPermissions
     general_note: str = ""
     problems: list[Problem] = field(default_factory=list)
     rules: dict[str, Any] = field(default_factory=dict)  # completeness rules for visit.js
+
+    @property
+    def editable(self) -> bool:
+        return self.perms.edit
+
+    @property
+    def not_started(self) -> bool:
+        """Still before the visit: the page shows the brief and the start button."""
+        return self.perms.edit and self.visit.status == VisitStatus.assigned
+
+    @property
+    def returned(self) -> bool:
+        return self.visit.status == VisitStatus.returned
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -124,7 +138,7 @@ def _notes(visit: Visit) -> dict[str, str]:
 
 
 def build(
-    db: Session, *, visit: Visit, lang: str, problems: list[Problem] | None = None
+    db: Session, *, user: User, visit: Visit, lang: str, problems: list[Problem] | None = None
 ) -> VisitPage:
     """The page model: sections of items with their answers, photos, notes and problems."""
     doc = checklist_of(db, visit)
@@ -165,7 +179,7 @@ def build(
         name=text_for(doc.name, lang) or (version.name if version else ""),
         scenario=[t for t in dict.fromkeys((visit.scenario, text_for(doc.scenario, lang))) if t],
         sections=sections,
-        editable=visit.status in EDITABLE,
+        perms=for_visit(db, user=user, visit=visit),
         general_note=notes.get("", ""),
         problems=problems,
         rules=completeness_rules(doc),

@@ -22,9 +22,10 @@ from app.models.answer_codec import decode, encode, engine_value
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import DocumentError, Item, text_for
 from app.scoring import validate_answer as check_value
+from app.services import visit_policy
 from app.services.checklists import checklist_of
+from app.services.visit_policy import Action
 
-EDITABLE = frozenset({VisitStatus.assigned, VisitStatus.in_progress, VisitStatus.returned})
 MAX_COMMENT = 4000
 MAX_TEXT = 20000
 TIMER_SLACK = timedelta(seconds=5)
@@ -78,16 +79,12 @@ def lock(db: Session, visit: Visit) -> Visit:
     ).one()
 
 
-def ensure_editable(visit: Visit, *, client_time: datetime | None = None) -> None:
-    """Refuse changes to a submitted visit, and stale pre-submission changes to a returned one."""
-    if visit.status not in EDITABLE:
-        raise Conflict(_("This visit has been submitted; it can no longer be changed."))
-    submitted = visit.submitted_at
-    returned = visit.status == VisitStatus.returned
-    if returned and client_time and submitted and client_time < submitted:
-        raise Conflict(
-            _("This change was made before the visit was submitted and returned. Answer again.")
-        )
+def ensure_editable(
+    db: Session, *, user: User, visit: Visit, client_time: datetime | None = None
+) -> None:
+    """Refuse changes the policy does not allow (a submitted visit, a stale change, not yours)."""
+    permissions = visit_policy.for_visit(db, user=user, visit=visit)
+    permissions.require(Action.edit, client_time=client_time)
 
 
 def start(
@@ -103,10 +100,11 @@ def start(
     """Record the time in (and, with consent, the phone's location); starting again keeps it."""
     now = now or utcnow()
     located = latitude is not None and longitude is not None
-    if located and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    lat, lon = latitude or 0.0, longitude or 0.0
+    if located and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise Invalid(_("This location is not valid."), field="latitude")
     visit = lock(db, visit)
-    ensure_editable(visit)
+    ensure_editable(db, user=user, visit=visit)
     if visit.status != VisitStatus.assigned:
         return visit
     if visit.due_from and visit.due_from > now:
@@ -195,12 +193,13 @@ def save_answer(
     ).first()
     if row is not None and row.client_id == client_id:
         return Saved("duplicate", row)
-    ensure_editable(visit, client_time=client_time)
+    ensure_editable(db, user=user, visit=visit, client_time=client_time)
     if timer_started_at is not None:
         _check_timer(item, stored, timer_started_at, made)
     if row is not None and not _newer(made, client_id, row):
         return Saved("stale", row)
     visit = _started(db, user, visit, made, now)
+    assert visit.id is not None  # a stored visit
     row = row or Answer(visit_id=visit.id, item_id=item_id)
     row.value, row.na, row.comment = stored, na, comment
     row.client_id, row.client_time, row.updated_at = client_id, made, now
@@ -220,7 +219,7 @@ def save_form(
     lang: str = "en",
 ) -> list[str]:
     """The no-JavaScript form of one moment of truth: save what changed, list what was refused."""
-    ensure_editable(visit)
+    ensure_editable(db, user=user, visit=visit)
     doc = checklist_of(db, visit)
     section = next((s for s in doc.sections if s.id == section_id), None)
     if section is None:

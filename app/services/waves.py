@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, delete, func, select
 
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import (
     Answer,
@@ -28,11 +28,10 @@ from app.models import (
 )
 from app.models.base import row_id
 from app.services.csv_import import FieldErrors
+from app.services.visit_policy import Action, check_state, state_allows
 from app.settings import get_settings
 
 MAX_VISITS_PER_BRANCH = 20
-OPEN_STATUSES = (VisitStatus.assigned, VisitStatus.in_progress)
-REASSIGNABLE = (VisitStatus.assigned, VisitStatus.in_progress, VisitStatus.returned)
 
 
 @dataclass
@@ -188,6 +187,18 @@ class WaveVisit:
     branch: Branch
     shopper: User | None
 
+    @property
+    def reassignable(self) -> bool:
+        return state_allows(self.visit, Action.reassign)
+
+    @property
+    def cancellable(self) -> bool:
+        return state_allows(self.visit, Action.cancel)
+
+    @property
+    def reviewable(self) -> bool:
+        return state_allows(self.visit, Action.approve)
+
 
 def wave_visits(
     db: Session, *, wave: Wave, region_id: int | None = None, status: str = ""
@@ -228,8 +239,7 @@ def get_wave_visit(db: Session, *, wave: Wave, visit_id: int) -> Visit:
 
 def reassign(db: Session, *, visit: Visit, shopper_id: int | None) -> Visit:
     """Give an unfinished visit to another shopper (or leave it open) before it is submitted."""
-    if visit.status not in REASSIGNABLE:
-        raise Conflict(_("Only visits that are not submitted or approved can be reassigned."))
+    check_state(visit, Action.reassign)
     if shopper_id is not None:
         shopper = db.get(User, shopper_id)
         if shopper is None or shopper.role != Role.shopper or not shopper.active:
@@ -241,8 +251,7 @@ def reassign(db: Session, *, visit: Visit, shopper_id: int | None) -> Visit:
 
 def cancel(db: Session, *, visit: Visit) -> None:
     """Drop a visit that has not been submitted (a branch closed, a wave shrank)."""
-    if visit.status not in OPEN_STATUSES:
-        raise Conflict(_("Only visits that are assigned or in progress can be cancelled."))
+    check_state(visit, Action.cancel)
     media = get_settings().resolved_media_dir
     files = [
         p

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from app.errors import Conflict, Invalid, NotFound
-from app.models import VisitStatus
+from app.models import User, VisitStatus
 from app.services import photos
 from tests.visit.conftest import make_visit
 from tests.visit.helpers import jpeg
@@ -17,7 +17,7 @@ from tests.visit.helpers import jpeg
 def add(db, world, visit, item_id="storefront", data=None, cid="p1"):
     return photos.add_photo(
         db,
-        user=world["users"]["shopper"],
+        user=db.get(User, visit.shopper_id),  # the visit's own shopper
         visit=visit,
         item_id=item_id,
         data=data or jpeg((900, 600), gps=True),
