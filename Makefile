@@ -25,12 +25,11 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/lint-imports
+	$(BIN)/mypy app/scoring
 	$(BIN)/pytest
 
 types: $(STAMP)  ## mypy (strict on app/scoring) and the import-linter layer contracts
-	$(BIN)/mypy
+	$(BIN)/mypy app/scoring
 	$(BIN)/lint-imports
 
 format: $(STAMP)
