@@ -17,7 +17,8 @@ class LabelledState(StrEnum):
 
     @property
     def label(self) -> str:
-        raise NotImplementedError
+        """Each state enum overrides this with its translated labels; the raw value otherwise."""
+        return str(self.value)
 
     @classmethod
     def label_of(cls, value: str | None) -> str:
