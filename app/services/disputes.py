@@ -37,8 +37,6 @@ from app.services.visit_policy import Action, deadline, window_open
 __all__ = ["deadline", "decide", "raise_dispute", "row_of", "rows", "window_open"]
 
 
-
-
 def raise_dispute(
     db: Session,
     *,
