@@ -8,92 +8,19 @@ the two apart.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.i18n import content_language, current_language, gettext, ngettext
-from app.models import Role, states
-from app.scoring import text_for
+from app.i18n import content_language
 from app.settings import get_settings
+from app.templating import NAV, env, render_html
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+__all__ = ["env", "render_html"]
+
 FLASH_COOKIE = "sm_flash"
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated later, where it is shown."""
-    return message
-
-
-NAV: dict[str, list[tuple[str, str]]] = {
-    Role.shopper: [("/", N_("My visits"))],
-    Role.reviewer: [("/", N_("Home")), ("/review", N_("Review")), ("/disputes", N_("Disputes"))],
-    Role.manager: [
-        ("/", N_("Home")),
-        ("/scorecards", N_("Scorecards")),
-        ("/disputes", N_("Disputes")),
-    ],
-    Role.admin: [
-        ("/", N_("Dashboard")),
-        ("/admin/checklists", N_("Checklists")),
-        ("/admin/waves", N_("Waves")),
-        ("/admin/branches", N_("Branches")),
-        ("/admin/users", N_("Users")),
-        ("/review", N_("Review")),
-        ("/admin/agencies", N_("Agencies")),
-        ("/scorecards", N_("Scorecards")),
-        ("/disputes", N_("Disputes")),
-        ("/reports", N_("Reports")),
-    ],
-}
-
-
-def localtime(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
-    """A UTC timestamp shown in the branch's zone (or UTC) in the reader's language."""
-    if value is None:
-        return ""
-    zone = ZoneInfo(tz) if tz else ZoneInfo("UTC")
-    return format_datetime(value.astimezone(zone), format=fmt, locale=current_language.get())
-
-
-def localdate(value, fmt: str = "medium") -> str:
-    return format_date(value, format=fmt, locale=current_language.get()) if value else ""
-
-
-def translate_text(value: str | dict[str, str] | None) -> str:
-    """User-entered text (a plain string or a language map) in the reader's language."""
-    if not value:
-        return ""
-    return text_for(value, content_language(current_language.get()))
-
-
-def _make_env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=select_autoescape(["html", "xml", "svg"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals["_"] = gettext
-    env.filters["localtime"] = localtime
-    env.filters["localdate"] = localdate
-    env.filters["tr"] = translate_text
-    env.globals["states"] = states  # state enums: templates show `states.X.label_of(value)`
-    env.globals["ui"] = env.get_template("macros.html").module
-    return env
-
-
-env = _make_env()
 
 
 def _flash_serializer() -> URLSafeSerializer:
@@ -139,14 +66,6 @@ def base_context(request: Request) -> dict[str, Any]:
         "company": get_settings().company_name,
         "csrf_header": json.dumps({"X-CSRF-Token": getattr(request.state, "csrf_token", "")}),
     }
-
-
-def render_html(template: str, context: dict[str, Any], *, block: str | None = None) -> str:
-    """Render a template, or only one of its blocks, to a string."""
-    tmpl = env.get_template(template)
-    if block is None:
-        return tmpl.render(context)
-    return "".join(tmpl.blocks[block](tmpl.new_context(context)))
 
 
 def render(

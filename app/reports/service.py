@@ -15,7 +15,7 @@ from app.reports.data import assemble, language, page_counter_css
 from app.reports.renderer import Rendered, get_renderer
 from app.services.access import get_branch
 from app.settings import LANGUAGES, get_settings
-from app.web import render_html
+from app.templating import render_html
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from app.scoring import rank_key
 from app.services.scorecard_types import BranchRow, Overview
 from app.services.scorecards import overview
 from app.settings import get_settings
-from app.web import render_html
+from app.templating import render_html
 
 
 def ranked_rows(view: Overview) -> list[BranchRow]:

@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.deps import AdminUser, SessionDep
+from app.forms import FormDep, csv_source, import_result
 from app.i18n import _
 from app.models import Branch, Region, Role
 from app.services import branches as svc
-from app.services.csv_import import FieldErrors, ImportPlan, decode
+from app.services.csv_import import FieldErrors
 from app.services.users import list_users
 from app.web import flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
 
-async def form_of(request: Request) -> FormData:
-    """The posted form, read here so the handlers (database work) run in the thread pool."""
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_of)]
 TEXT_FIELDS = ("code", "name", "address", "region", "timezone", "latitude", "longitude")
-MAX_CSV = 5 * 1024 * 1024
 
 
 def _branch_fields(form: FormData) -> dict[str, str]:
@@ -104,26 +98,6 @@ def branch_import(
     source = csv_source(file, text)
     plan = svc.import_branches(db, source=source, apply=bool(apply))
     return import_result(request, "branches", plan, source)
-
-
-def csv_source(file: UploadFile | None, text: str) -> str:
-    """The CSV text of an upload, or of the textarea (the dry run hands it back there)."""
-    if file is not None and file.filename:
-        return decode(file.file.read(MAX_CSV))
-    return text
-
-
-def import_result(request: Request, kind: str, plan: ImportPlan, source: str) -> Response:
-    """Applied: back to the list with counts. Dry run or errors: the plan, ready to apply."""
-    if plan.applied:
-        message = _(
-            "Import applied: %(created)s created, %(updated)s updated.",
-            created=plan.count("create"),
-            updated=plan.count("update"),
-        )
-        return flash(redirect(request, f"/admin/{kind}"), message, "success")
-    context = {"kind": kind, "plan": plan, "text": source}
-    return render(request, "admin/org/import.html", context, status_code=200 if plan.ok else 422)
 
 
 @router.get("/admin/branches/{branch_id}")

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.deps import AdminUser, SessionDep
+from app.forms import FormDep, csv_source, import_result
 from app.i18n import _
 from app.models import Region, Role, User
-from app.routers.admin_org import FormDep, csv_source, import_result
 from app.services import users as svc
 from app.services.branches import list_regions
 from app.services.csv_import import FieldErrors

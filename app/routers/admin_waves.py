@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from sqlmodel import select
 
 from app.deps import AdminUser, SessionDep
+from app.forms import FormDep
 from app.i18n import _, ngettext
 from app.models import User
-from app.routers.admin_org import FormDep
 from app.services import assignments, waves
 from app.services.branches import list_branches
 from app.services.checklist_admin import all_versions

@@ -7,8 +7,8 @@ from fastapi.responses import Response
 
 from app.deps import ManagerUser, SessionDep
 from app.errors import NotFound
+from app.forms import optional_id
 from app.i18n import _
-from app.routers.scorecards import optional_id
 from app.services import access, exports, scorecards
 
 router = APIRouter(prefix="/exports")

@@ -13,9 +13,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from app.deps import CurrentUser, SessionDep, ShopperUser
+from app.forms import wants_json
 from app.i18n import _
 from app.models import Photo
-from app.routers.visits import wants_json
 from app.services import access, photos, visits
 from app.settings import get_settings
 from app.web import flash, redirect

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.deps import ReviewerUser, SessionDep
+from app.forms import FormDep
 from app.i18n import _
-from app.routers.admin_org import FormDep
 from app.services import dashboard, review
 from app.services.access import get_visit
 from app.services.review_page import recent_decisions, review_page

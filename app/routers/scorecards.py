@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from app.charts import scorecard as charts
 from app.deps import ManagerUser, SessionDep
 from app.errors import Invalid, NotFound
+from app.forms import optional_id
 from app.i18n import _
 from app.models import Wave
 from app.services import access, actions, scorecard_visits, scorecards
@@ -25,15 +26,6 @@ from app.web import flash, redirect, render
 router = APIRouter(prefix="/scorecards")
 COMPACT_ABOVE = 150  # branches: beyond this the overview lists regions, one click from rankings
 WARNING_LIMIT = 20
-
-
-def optional_id(value: str | None) -> int | None:
-    """An id from a filter form: empty means "any"; anything else not a number is 404."""
-    if value is None or value.strip() == "":
-        return None
-    if not value.strip().isdigit():
-        raise NotFound(_("Not found."))
-    return int(value)
 
 
 def _wave(db, wave_id: int | None) -> Wave | None:

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.deps import SessionDep, ShopperUser
 from app.errors import Invalid
+from app.forms import wants_json
 from app.i18n import _, content_language
 from app.models import Answer, Visit
 from app.models.answer_codec import engine_value
@@ -27,10 +28,6 @@ from app.web import flash, redirect, render
 
 router = APIRouter(prefix="/visits")
 OptionalForm = Annotated[str | None, Form()]
-
-
-def wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
 
 
 def answer_json(answer: Answer) -> dict:

@@ -1,0 +1,62 @@
+"""Request-shape helpers shared by routers: the posted form, filter ids, CSV uploads.
+
+Routers may not import each other (an import-linter contract), so what several of them
+parse the same way lives here, next to the web layer and below every router.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, UploadFile
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from app.errors import NotFound
+from app.i18n import _
+from app.services.csv_import import ImportPlan, decode
+from app.web import flash, redirect, render
+
+MAX_CSV = 5 * 1024 * 1024
+
+
+async def form_of(request: Request) -> FormData:
+    """The posted form, read here so the handlers (database work) run in the thread pool."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_of)]
+
+
+def wants_json(request: Request) -> bool:
+    """The phone's script asks for JSON; a plain form post gets a page."""
+    return "application/json" in request.headers.get("accept", "")
+
+
+def optional_id(value: str | None) -> int | None:
+    """An id from a filter form: empty means "any"; anything else not a number is 404."""
+    if value is None or value.strip() == "":
+        return None
+    if not value.strip().isdigit():
+        raise NotFound(_("Not found."))
+    return int(value)
+
+
+def csv_source(file: UploadFile | None, text: str) -> str:
+    """The CSV text of an upload, or of the textarea (the dry run hands it back there)."""
+    if file is not None and file.filename:
+        return decode(file.file.read(MAX_CSV))
+    return text
+
+
+def import_result(request: Request, kind: str, plan: ImportPlan, source: str) -> Response:
+    """Applied: back to the list with counts. Dry run or errors: the plan, ready to apply."""
+    if plan.applied:
+        message = _(
+            "Import applied: %(created)s created, %(updated)s updated.",
+            created=plan.count("create"),
+            updated=plan.count("update"),
+        )
+        return flash(redirect(request, f"/admin/{kind}"), message, "success")
+    context = {"kind": kind, "plan": plan, "text": source}
+    return render(request, "admin/org/import.html", context, status_code=200 if plan.ok else 422)
