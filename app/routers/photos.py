@@ -6,7 +6,6 @@ Files are served from outside the web root, each request checked with
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -43,25 +42,17 @@ def upload(
     visit = access.get_visit(db, user, visit_id)
     limit = get_settings().max_photo_bytes
     data = file.file.read(limit + 1)  # one byte over is enough to refuse it
-    made = visits.parse_time(client_time, field="client_time")
-    photo = photos.existing_photo(db, visit=visit, client_id=client_id)
-    created = False
-    if photo is None:
-        tz = photos.check_upload(db, user=user, visit=visit, item_id=item_id, client_time=made)
-        db.commit()  # decoding takes a while: do not hold SQLite's write lock meanwhile
-        processed = photos.clean_image(data, tz=tz)
-        photo, created = photos.store_photo(
-            db,
-            user=user,
-            visit=visit,
-            item_id=item_id,
-            processed=processed,
-            source_sha256=hashlib.sha256(data).hexdigest(),
-            client_id=client_id,
-            client_time=made,
-            captured_at=photos.parse_capture_time(captured_at, tz=tz),
-        )
-    db.commit()  # durable before the phone is told (see app.routers.visits)
+    photo, created = photos.add_photo(
+        db,
+        user=user,
+        visit=visit,
+        item_id=item_id,
+        data=data,
+        client_id=client_id,
+        client_time=visits.parse_time(client_time, field="client_time"),
+        captured_at=captured_at,
+        release_lock=True,
+    )
     if wants_json(request):
         return JSONResponse(photo_json(photo) | {"created": created}, status_code=201)
     response = redirect(request, f"/visits/{visit.id}#i-{item_id}")
@@ -105,7 +96,6 @@ def delete(
         photo_id=photo_id,
         client_time=visits.parse_time(client_time, field="client_time"),
     )
-    db.commit()
     if wants_json(request):
         return JSONResponse({"deleted": photo_id})
     return flash(redirect(request, f"/visits/{visit.id}"), _("Photo deleted."), "success")

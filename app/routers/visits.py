@@ -83,7 +83,6 @@ def start(
         latitude=_float(latitude, "latitude"),
         longitude=_float(longitude, "longitude"),
     )
-    db.commit()
     if wants_json(request):
         return JSONResponse({"status": visit.status, "time_in": visit.time_in.isoformat()})
     return redirect(request, f"/visits/{visit.id}")
@@ -114,7 +113,6 @@ def save_answer(
         client_time=visits.parse_time(client_time, field="client_time"),
         timer_started_at=visits.parse_time(timer_started_at, field="timer_started_at"),
     )
-    db.commit()
     return JSONResponse({"state": saved.state, "answer": answer_json(saved.answer)})
 
 
@@ -143,7 +141,7 @@ async def save_section(
             comments=comments,
             lang=lang,
         )
-        db.commit()
+        db.commit()  # SQLite's write lock is released in the thread hop that took it
         return visit, errors
 
     visit, errors = await run_in_threadpool(save)
@@ -166,7 +164,6 @@ def submit(
         submission.submit(
             db, user=user, visit=visit, time_out=visits.parse_time(time_out, field="time_out")
         )
-        db.commit()
     except submission.Incomplete as exc:
         return _page(request, db, user, visit, problems=exc.problems, status_code=422)
     return flash(

@@ -9,7 +9,6 @@ on the visit's date, so once approved it counts in that wave's scorecards.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,6 @@ from app.models import (
     Branch,
     Checklist,
     ChecklistVersion,
-    Photo,
     Visit,
     VisitScore,
     VisitStatus,
@@ -39,6 +37,7 @@ from app.scoring import Checklist as ChecklistDoc
 from app.scoring import DocumentError, VisitDocument, completeness, parse_visit
 from app.services.checklists import document_of
 from app.services.images import Processed, process
+from app.services.photos import record_photo
 from app.services.scoring import record_score
 from app.settings import get_settings
 
@@ -232,7 +231,13 @@ def _store(
             )
         )
     for item_id, processed in photos:
-        db.add(_save_photo(visit, item_id, processed))
+        record_photo(
+            db,
+            visit=visit,
+            item_id=item_id,
+            processed=processed,
+            source_sha256=hashlib.sha256(processed.image).hexdigest(),
+        )
     db.add(
         AuditEvent(
             visit_id=visit_id,
@@ -244,28 +249,6 @@ def _store(
     db.flush()
     result = record_score(db, visit=visit)
     return Delivered(visit, True, result.to_dict())
-
-
-def _save_photo(visit: Visit, item_id: str, processed: Processed) -> Photo:
-    """Write the cleaned JPEG and thumbnail where shoppers' photos live (visits/<id>/)."""
-    name = uuid.uuid4().hex
-    photo = Photo(
-        visit_id=row_id(visit),
-        item_id=item_id,
-        path=f"visits/{visit.id}/{name}.jpg",
-        thumb_path=f"visits/{visit.id}/{name}-thumb.jpg",
-        size=len(processed.image),
-        width=processed.width,
-        height=processed.height,
-        sha256=hashlib.sha256(processed.image).hexdigest(),
-        captured_at=processed.captured_at,
-    )
-    root = get_settings().resolved_media_dir
-    for relative, data in ((photo.path, processed.image), (photo.thumb_path, processed.thumb)):
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return photo
 
 
 @dataclass

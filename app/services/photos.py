@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
+from app import storage
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Branch, Photo, User, Visit, utcnow
@@ -22,10 +23,6 @@ from app.services.visits import checklist_of, ensure_editable, lock, start
 from app.settings import get_settings
 
 MAX_PER_ITEM = 12
-
-
-def media_root() -> Path:
-    return get_settings().resolved_media_dir
 
 
 def _photo_item(db: Session, visit: Visit, item_id: str) -> None:
@@ -44,14 +41,6 @@ def _existing(db: Session, visit: Visit, client_id: str) -> Photo | None:
     return db.exec(
         select(Photo).where(Photo.visit_id == visit.id, Photo.client_id == client_id)
     ).first()
-
-
-def _write(relative: str, data: bytes) -> None:
-    path = media_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(data)
-    temporary.replace(path)
 
 
 def existing_photo(db: Session, *, visit: Visit, client_id: str) -> Photo | None:
@@ -124,6 +113,34 @@ def store_photo(
         raise Invalid(_("This item already has the most photos allowed."), field="item_id")
     if visit.status == "assigned":
         visit = start(db, user=user, visit=visit, at=min(client_time or now, now), now=now)
+    photo = record_photo(
+        db,
+        visit=visit,
+        item_id=item_id,
+        processed=processed,
+        source_sha256=source_sha256,
+        client_id=client_id,
+        captured_at=captured_at,
+        now=now,
+    )
+    return photo, True
+
+
+def record_photo(
+    db: Session,
+    *,
+    visit: Visit,
+    item_id: str,
+    processed: images.Processed,
+    source_sha256: str,
+    client_id: str = "",
+    captured_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Photo:
+    """The one photo writer (shoppers' uploads, the demo, agency deliveries).
+
+    The row is added now; its two files appear when the session commits (`app.storage`).
+    """
     name = uuid.uuid4().hex
     photo = Photo(
         visit_id=visit.id,
@@ -136,13 +153,13 @@ def store_photo(
         sha256=source_sha256,
         client_id=client_id,
         captured_at=processed.captured_at or captured_at,
-        uploaded_at=now,
+        uploaded_at=now or utcnow(),
     )
-    _write(photo.path, processed.image)
-    _write(photo.thumb_path, processed.thumb)
     db.add(photo)
     db.flush()
-    return photo, True
+    storage.write(db, photo.path, processed.image)
+    storage.write(db, photo.thumb_path, processed.thumb)
+    return photo
 
 
 def add_photo(
@@ -154,17 +171,23 @@ def add_photo(
     data: bytes,
     client_id: str = "",
     client_time: datetime | None = None,
+    captured_at: str | None = None,
     now: datetime | None = None,
+    release_lock: bool = False,
 ) -> tuple[Photo, bool]:
     """Validate, clean and store one upload; the same `client_id` again returns the first photo.
 
-    Returns (photo, created). The web route runs the same steps with a commit before
-    decoding, so other shoppers' answers are not held up on SQLite.
+    Returns (photo, created). With `release_lock` (the web upload) the checks so far are
+    committed before decoding, the one early commit in a request: decoding takes a while
+    and SQLite's write lock must not hold up other shoppers' answers meanwhile; the
+    visit is checked again under lock before the row is written.
     """
     found = existing_photo(db, visit=visit, client_id=client_id)
     if found is not None:
         return found, False
     tz = check_upload(db, user=user, visit=visit, item_id=item_id, client_time=client_time)
+    if release_lock:
+        db.commit()
     processed = clean_image(data, tz=tz)
     return store_photo(
         db,
@@ -175,6 +198,7 @@ def add_photo(
         source_sha256=hashlib.sha256(data).hexdigest(),
         client_id=client_id,
         client_time=client_time,
+        captured_at=parse_capture_time(captured_at, tz=tz),
         now=now,
     )
 
@@ -189,7 +213,7 @@ def get_photo(db: Session, *, visit: Visit, photo_id: int) -> Photo:
 
 def file_of(photo: Photo, *, thumb: bool = False) -> Path:
     """The stored file on disk (NotFound when it has gone missing)."""
-    path = media_root() / (photo.thumb_path if thumb else photo.path)
+    path = storage.media_root() / (photo.thumb_path if thumb else photo.path)
     if not path.is_file():
         raise NotFound(_("Not found."))
     return path
@@ -205,7 +229,7 @@ def delete_photo(
     db.delete(photo)
     db.flush()
     for relative in (photo.path, photo.thumb_path):
-        (media_root() / relative).unlink(missing_ok=True)
+        storage.remove(db, relative)
 
 
 def photos_by_item(db: Session, visit_id: int) -> dict[str, list[Photo]]:

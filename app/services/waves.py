@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, delete, func, select
 
+from app import storage
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import (
@@ -29,7 +30,6 @@ from app.models import (
 from app.models.base import row_id
 from app.services.csv_import import FieldErrors
 from app.services.visit_policy import Action, check_state, state_allows
-from app.settings import get_settings
 
 MAX_VISITS_PER_BRANCH = 20
 
@@ -252,7 +252,6 @@ def reassign(db: Session, *, visit: Visit, shopper_id: int | None) -> Visit:
 def cancel(db: Session, *, visit: Visit) -> None:
     """Drop a visit that has not been submitted (a branch closed, a wave shrank)."""
     check_state(visit, Action.cancel)
-    media = get_settings().resolved_media_dir
     files = [
         p
         for photo in db.exec(select(Photo).where(Photo.visit_id == visit.id))
@@ -263,4 +262,4 @@ def cancel(db: Session, *, visit: Visit) -> None:
     db.delete(visit)
     db.flush()
     for path in files:  # a cancelled visit's photos are not kept anywhere
-        (media / path).unlink(missing_ok=True)
+        storage.remove(db, path)

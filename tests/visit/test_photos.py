@@ -15,7 +15,8 @@ from tests.visit.helpers import jpeg
 
 
 def add(db, world, visit, item_id="storefront", data=None, cid="p1"):
-    return photos.add_photo(
+    """Upload as the web route does: the files appear when the request's session commits."""
+    stored = photos.add_photo(
         db,
         user=db.get(User, visit.shopper_id),  # the visit's own shopper
         visit=visit,
@@ -23,6 +24,8 @@ def add(db, world, visit, item_id="storefront", data=None, cid="p1"):
         data=data or jpeg((900, 600), gps=True),
         client_id=cid,
     )
+    db.commit()
+    return stored
 
 
 def test_a_photo_is_stored_with_a_thumbnail_under_the_media_dir(db, world, visit, media_dir):
@@ -42,7 +45,7 @@ def test_the_same_client_id_twice_stores_one_photo(db, world, visit, media_dir):
     again, created = add(db, world, visit, cid="same")
     assert not created and again.id == first.id
     assert len(photos.photos_by_item(db, visit.id)["storefront"]) == 1
-    assert len(list((media_dir / f"visits/{visit.id}").iterdir())) == 2
+    assert sorted(p.suffix for p in (media_dir / f"visits/{visit.id}").iterdir()) == [".jpg"] * 2
 
 
 def test_several_photos_per_item_up_to_a_limit(db, world, visit, monkeypatch):
@@ -81,6 +84,8 @@ def test_delete_removes_the_row_and_both_files(db, world, visit, media_dir):
     paths = [media_dir / photo.path, media_dir / photo.thumb_path]
     photos.delete_photo(db, user=world["users"]["shopper"], visit=visit, photo_id=photo.id)
     assert photos.photos_by_item(db, visit.id) == {}
+    assert all(p.exists() for p in paths)  # kept until the deletion commits
+    db.commit()
     assert not any(p.exists() for p in paths)
     with pytest.raises(NotFound):
         photos.delete_photo(db, user=world["users"]["shopper"], visit=visit, photo_id=photo.id)
