@@ -20,6 +20,7 @@ from sqlmodel import Session
 from app.charts.scorecard import dimension_chart, section_chart, trend_chart
 from app.i18n import _, content_language, current_language
 from app.models import ActionStatus, Branch, Wave
+from app.models.base import row_id
 from app.reports.cache import branch_date
 from app.reports.fonts import FontStatus, cjk_font
 from app.reports.visits import VisitDetail, visit_details
@@ -106,7 +107,7 @@ def page_counter_css() -> Markup:
 def assemble(db: Session, *, branch: Branch, wave: Wave) -> BranchReport:
     """Gather a report's content (call inside `language(...)`: labels are translated here)."""
     card = branch_scorecard(db, user=None, branch=branch, wave=wave)
-    visits, thumbs = visit_details(db, branch_id=branch.id, wave_id=wave.id)
+    visits, thumbs = visit_details(db, branch_id=row_id(branch), wave_id=row_id(wave))
     charts = {
         "sections": Markup(section_chart(card, width=CHART_WIDTH)),
         "trend": Markup(trend_chart(card, width=CHART_WIDTH)),

@@ -19,12 +19,13 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db import new_session
 from app.models import Branch, Region, ReportJob, Wave, utcnow
+from app.models.base import row_id
 from app.reports import cache
-from app.reports.jobs import export_branches
+from app.reports.jobs import export_branches, get_job
 from app.reports.service import render_branch, report_filename
 from app.reports.summary import render_summary
 from app.settings import Settings, get_settings
@@ -56,6 +57,7 @@ def render_one(branch_id: int, wave_id: int, lang: str) -> tuple[bool, str]:
     try:
         with new_session(write=False) as db:
             branch, wave = db.get(Branch, branch_id), db.get(Wave, wave_id)
+            assert branch is not None and wave is not None  # ids of the job's own stored rows
             return True, str(cached_report(db, branch=branch, wave=wave, lang=lang))
     except Exception as exc:
         return False, f"{type(exc).__name__}: {exc}"[:500]
@@ -78,7 +80,9 @@ def _results(
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_configure, initargs=config
     ) as pool:
-        futures: dict[Future, Branch] = {pool.submit(render_one, *a): b for b, a in tasks}
+        futures: dict[Future[tuple[bool, str]], Branch] = {
+            pool.submit(render_one, *a): b for b, a in tasks
+        }
         for future in as_completed(futures):
             try:
                 outcome = future.result()
@@ -98,19 +102,20 @@ def run_job(
     settings = settings or get_settings()
     workers = workers or os.cpu_count() or 1
     with new_session() as db:
-        job = db.get(ReportJob, job_id)
+        job = get_job(db, job_id=job_id)
         wave = db.get(Wave, job.wave_id)
+        assert wave is not None  # job.wave_id is a non-null foreign key
         region = db.get(Region, job.region_id) if job.region_id else None
         branches = export_branches(db, wave=wave, region_id=job.region_id)
         job.status, job.total, job.done, job.failures = "running", len(branches), 0, []
         db.add(job)
-        db.commit()
+        db.commit()  # the progress bar polls from other sessions: it must see the total now
     directory = settings.resolved_media_dir / EXPORT_DIRNAME
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"job-{job_id}.zip"
     failures: list[dict[str, str]] = []
     done, last = 0, 0.0
-    tasks = [(b, (b.id, wave.id, job.language)) for b in branches]
+    tasks = [(b, (row_id(b), row_id(wave), job.language)) for b in branches]
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         for branch, (ok, payload) in _results(tasks, min(workers, max(len(tasks), 1)), settings):
             if ok:
@@ -125,9 +130,11 @@ def run_job(
             if progress:
                 progress(done, len(tasks))
         with new_session(write=False) as db:
+            current = db.get(Wave, wave.id)  # this session's copy of the wave
+            assert current is not None  # job.wave_id is a non-null foreign key
             summary = render_summary(
                 db,
-                wave=db.get(Wave, wave.id),
+                wave=current,
                 region=region,
                 failures=failures,
                 lang=job.language,
@@ -135,13 +142,13 @@ def run_job(
         archive.writestr("00-summary.pdf", summary)
     cache.prune()
     with new_session() as db:
-        job = db.get(ReportJob, job_id)
+        job = get_job(db, job_id=job_id)
         job.status, job.done, job.failures = "done", done, failures
         job.path = str(target.relative_to(settings.resolved_media_dir))
         job.finished_at = utcnow()
         db.add(job)
         prune_exports(db, settings=settings)
-        db.commit()
+        db.commit()  # the job is finished: its ZIP is on disk and may be downloaded now
         return job
 
 
@@ -155,11 +162,12 @@ def prune_exports(db: Session, *, settings: Settings) -> int:
     old = db.exec(
         select(ReportJob).where(
             ReportJob.status == "done",
-            ReportJob.path.is_not(None),
-            ReportJob.finished_at < cutoff,
+            col(ReportJob.path).is_not(None),
+            col(ReportJob.finished_at) < cutoff,
         )
     ).all()
     for job in old:
+        assert job.path is not None  # the query keeps only jobs with a file
         (settings.resolved_media_dir / job.path).unlink(missing_ok=True)
         job.path = None
         db.add(job)
@@ -168,10 +176,10 @@ def prune_exports(db: Session, *, settings: Settings) -> int:
 
 def _save_progress(job_id: int, done: int, failures: list[dict[str, str]]) -> None:
     with new_session() as db:
-        job = db.get(ReportJob, job_id)
+        job = get_job(db, job_id=job_id)
         job.done, job.failures = done, list(failures)
         db.add(job)
-        db.commit()
+        db.commit()  # progress is read by the page's polling while the job still runs
 
 
 def zip_file(job: ReportJob) -> Path | None:
@@ -185,6 +193,7 @@ def zip_file(job: ReportJob) -> Path | None:
 def export_filename(db: Session, job: ReportJob) -> str:
     """reports_<wave>[_<region>]_<lang>.zip, in ASCII."""
     wave = db.get(Wave, job.wave_id)
+    assert wave is not None  # job.wave_id is a non-null foreign key
     region = db.get(Region, job.region_id) if job.region_id else None
     parts = ["reports", wave.name, region.code if region else "", job.language]
     return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(p for p in parts if p)) + ".zip"

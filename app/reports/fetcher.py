@@ -22,10 +22,6 @@ class RefusedResource(ValueError):
     """A URL the report is not allowed to load."""
 
 
-def static_url(name: str) -> str:
-    return f"{SCHEME}static/{name}"
-
-
 def thumb_url(photo_id: int) -> str:
     return f"{SCHEME}thumb/{photo_id}"
 
@@ -39,7 +35,9 @@ def _inside(root: Path, relative: str) -> Path:
     return path
 
 
-class ReportFetcher(URLFetcher):
+# WeasyPrint ships no type information, and its fetch() reads a fetcher's private state,
+# so a subclass (not any callable) is the only fetcher it accepts.
+class ReportFetcher(URLFetcher):  # type: ignore[misc]
     """Serves `shopmirror:` URLs from a whitelist; refuses every other URL.
 
     `thumbs` maps the photo ids of one report to their stored thumbnail paths

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlmodel import Session, select, update
+from sqlmodel import Session, col, select, update
 
 from app.db import new_session
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Branch, Region, ReportJob, User, Wave, utcnow
+from app.models.base import row_id
 from app.services import scorecard_data as data
 from app.settings import get_settings
 
@@ -28,7 +29,7 @@ IDLE_ROUNDS = 30  # seconds the dispatcher waits for new work before it exits
 def export_branches(db: Session, *, wave: Wave, region_id: int | None) -> list[Branch]:
     """The own branches a wave shops (competitors appear in the summary as the benchmark)."""
     regions = [region_id] if region_id is not None else None
-    planned = data.wave_branches(db, wave_id=wave.id, scope=None, region_ids=regions)
+    planned = data.wave_branches(db, wave_id=row_id(wave), scope=None, region_ids=regions)
     return [b for b in planned if not b.competitor]
 
 
@@ -40,7 +41,7 @@ def queue_export(
     if not branches:
         raise Invalid(_("This wave has no branch to report on."), field="wave_id")
     job = ReportJob(
-        wave_id=wave.id,
+        wave_id=row_id(wave),
         region_id=region.id if region else None,
         language=language,
         status="queued",
@@ -63,7 +64,7 @@ def get_job(db: Session, *, job_id: int) -> ReportJob:
 
 def recent_jobs(db: Session, *, wave_id: int | None = None, limit: int = 10) -> list[ReportJob]:
     """The newest jobs first (of one wave when given)."""
-    query = select(ReportJob).order_by(ReportJob.created_at.desc(), ReportJob.id.desc())
+    query = select(ReportJob).order_by(col(ReportJob.created_at).desc(), col(ReportJob.id).desc())
     if wave_id is not None:
         query = query.where(ReportJob.wave_id == wave_id)
     return list(db.exec(query.limit(limit)))
@@ -73,10 +74,10 @@ def claim(db: Session, job_id: int) -> bool:
     """Take a queued job for this process; False when someone else already has it."""
     result = db.exec(
         update(ReportJob)
-        .where(ReportJob.id == job_id, ReportJob.status == "queued")
+        .where(col(ReportJob.id) == job_id, col(ReportJob.status) == "queued")
         .values(status="running")
     )
-    db.commit()
+    db.commit()  # a job's claim must be visible to other workers before it runs
     return result.rowcount == 1
 
 
@@ -84,7 +85,7 @@ def next_queued() -> int | None:
     """The oldest queued job's id (a read: it never waits on a writer)."""
     with new_session(write=False) as db:
         return db.exec(
-            select(ReportJob.id).where(ReportJob.status == "queued").order_by(ReportJob.id)
+            select(ReportJob.id).where(ReportJob.status == "queued").order_by(col(ReportJob.id))
         ).first()
 
 
@@ -96,7 +97,7 @@ def mark_failed(job_id: int, message: str) -> None:
             job.failures = [*(job.failures or []), {"branch": "", "error": message[:500]}]
             job.finished_at = utcnow()
             db.add(job)
-            db.commit()
+            db.commit()  # no request commits for a worker: store it so the progress bar stops
 
 
 def requeue_interrupted() -> int:
@@ -111,10 +112,10 @@ def requeue_interrupted() -> int:
     if not stuck:
         return 0
     with new_session() as db:
-        for job in db.exec(select(ReportJob).where(ReportJob.id.in_(stuck))):
+        for job in db.exec(select(ReportJob).where(col(ReportJob.id).in_(stuck))):
             job.status, job.done, job.failures = "queued", 0, None
             db.add(job)
-        db.commit()
+        db.commit()  # the dispatcher reads the queue in its own session: it must see these
     return len(stuck)
 
 

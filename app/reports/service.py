@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.errors import NotFound
 from app.i18n import _, content_language, normalize_language
 from app.models import Branch, User, Wave
+from app.models.base import row_id
 from app.reports import cache
 from app.reports.data import assemble, language, page_counter_css
 from app.reports.renderer import Rendered, get_renderer
@@ -55,7 +56,7 @@ def find_branch(
     branch = db.exec(query).first()
     if branch is None:
         raise NotFound(_("Not found."))
-    return get_branch(db, user, branch.id) if user is not None else branch
+    return get_branch(db, user, row_id(branch)) if user is not None else branch
 
 
 def report_filename(branch: Branch, wave: Wave, lang: str) -> str:
@@ -87,7 +88,7 @@ def branch_report(
 ) -> ReportFile:
     """The branch's report for the wave: from the cache when nothing it shows has changed."""
     if user is not None:
-        branch = get_branch(db, user, branch.id)
+        branch = get_branch(db, user, row_id(branch))
     key = cache.content_key(db, branch=branch, wave=wave, language=lang)
     filename = report_filename(branch, wave, lang)
     stored = cache.read_cached(key)

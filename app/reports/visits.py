@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import Answer, AuditAction, AuditEvent, Photo, Visit, VisitScore
 from app.models.answer_codec import NA, engine_value, engine_values
+from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import Item, ItemScore, score_visit, text_for
 from app.services.checklists import checklist_of
@@ -46,7 +47,7 @@ class AnswerRow:
 
 @dataclass
 class MomentRows:
-    titles: object
+    titles: str | dict[str, str]
     compliance: float | None
     rows: list[AnswerRow]
 
@@ -103,18 +104,19 @@ def _rows_for(
             if scored is not None and not scored.shown:
                 continue  # hidden by skip logic: not part of this visit
             answer = answers.get(item.id)
-            applicable = scored is not None and scored.applicable and item.scored
+            counted = scored if scored is not None and scored.applicable and item.scored else None
             rows.append(
                 AnswerRow(
                     item=item,
                     answer=answer_text(item, answer, lang()) if item.kind != "photo" else "",
                     status=_status(item, answer, scored),
-                    earned=scored.earned if applicable else None,
-                    possible=scored.possible if applicable else None,
+                    earned=counted.earned if counted is not None else None,
+                    possible=counted.possible if counted is not None else None,
                     comment=answer.comment if answer else "",
                     corrected=item.id in corrected,
                     photos=[
-                        PhotoRef(p.id, text_for(item.text, lang())) for p in photos.get(item.id, [])
+                        PhotoRef(row_id(p), text_for(item.text, lang()))
+                        for p in photos.get(item.id, [])
                     ],
                 )
             )
@@ -127,7 +129,7 @@ def visit_details(
 ) -> tuple[list[VisitDetail], dict[int, str]]:
     """The counted visits in visit order, and photo id -> stored thumbnail path."""
     visits = counted_visits(db, branch_ids=[branch_id], wave_id=wave_id)
-    ids = [v.id for v in visits]
+    ids = [row_id(v) for v in visits]
     answers = answers_by_visit(db, ids)
     photos: dict[int, dict[str, list[Photo]]] = {vid: {} for vid in ids}
     thumbs: dict[int, str] = {}
@@ -135,23 +137,26 @@ def visit_details(
     scores: dict[int, VisitScore] = {}
     if ids:
         for photo in db.exec(
-            select(Photo).where(Photo.visit_id.in_(ids)).order_by(Photo.uploaded_at, Photo.id)
+            select(Photo)
+            .where(col(Photo.visit_id).in_(ids))
+            .order_by(col(Photo.uploaded_at), col(Photo.id))
         ):
             photos[photo.visit_id].setdefault(photo.item_id, []).append(photo)
-            thumbs[photo.id] = photo.thumb_path
+            thumbs[row_id(photo)] = photo.thumb_path
         for event in db.exec(
             select(AuditEvent).where(
-                AuditEvent.visit_id.in_(ids), AuditEvent.action == AuditAction.corrected
+                col(AuditEvent.visit_id).in_(ids), AuditEvent.action == AuditAction.corrected
             )
         ):
             corrected[event.visit_id].add(event.item_id or "")
-        found = db.exec(select(VisitScore).where(VisitScore.visit_id.in_(ids)))
+        found = db.exec(select(VisitScore).where(col(VisitScore.visit_id).in_(ids)))
         scores = {s.visit_id: s for s in found}
     details = []
     for number, visit in enumerate(visits, start=1):
+        visit_id = row_id(visit)
         document = checklist_of(db, visit)
-        stored = scores[visit.id]
-        moments = _rows_for(document, answers[visit.id], photos[visit.id], corrected[visit.id])
+        stored = scores[visit_id]
+        moments = _rows_for(document, answers[visit_id], photos[visit_id], corrected[visit_id])
         placed = {p.id for m in moments for r in m.rows for p in r.photos}
         details.append(
             VisitDetail(
@@ -161,10 +166,10 @@ def visit_details(
                 band=stored.band,
                 critical_failure=stored.critical_failure,
                 moments=moments,
-                photos=sum(len(p) for p in photos[visit.id].values()),
+                photos=sum(len(p) for p in photos[visit_id].values()),
                 other_photos=[
-                    PhotoRef(p.id, "")
-                    for group in photos[visit.id].values()
+                    PhotoRef(row_id(p), "")
+                    for group in photos[visit_id].values()
                     for p in group
                     if p.id not in placed
                 ],

@@ -25,6 +25,7 @@ from app.models import (
     utcnow,
 )
 from app.models.answer_codec import engine_value, new_answer
+from app.models.base import row_id
 from app.scoring import DocumentError, validate_answer
 from app.services import review, visit_policy
 from app.services.access import visit_scope
@@ -207,7 +208,7 @@ def row_of(db: Session, dispute: Dispute, visit: Visit, branch: Branch) -> Dispu
     }
     proposed = ""
     if dispute.proposed_value is not None and item is not None:
-        shown = new_answer(visit_id=visit.id, item_id=item.id, value=dispute.proposed_value)
+        shown = new_answer(visit_id=row_id(visit), item_id=item.id, value=dispute.proposed_value)
         proposed = answer_text(item, shown, lang())
     return DisputeRow(
         dispute=dispute,

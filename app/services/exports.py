@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.i18n import _
 from app.models import Band, Branch, Region, User, VisitScore, Wave
 from app.models.answer_codec import engine_value, engine_values
+from app.models.base import row_id
 from app.scoring import score_visit, text_for
 from app.services import scorecard_data as data
 from app.services import scorecards
@@ -69,11 +70,12 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         query = query.where(Branch.region_id == region.id)
     branches = {b.id: b for b in db.exec(query)}
     regions = {r.id: r for r in db.exec(select(Region))}
-    visits = counted_visits(db, branch_ids=list(branches), wave_id=wave.id)
-    answers = answers_by_visit(db, [v.id for v in visits])
+    visits = counted_visits(db, branch_ids=list(branches), wave_id=row_id(wave))
+    visit_ids = [row_id(v) for v in visits]
+    answers = answers_by_visit(db, visit_ids)
     stored = {
         s.visit_id: s
-        for s in db.exec(select(VisitScore).where(VisitScore.visit_id.in_([v.id for v in visits])))
+        for s in db.exec(select(VisitScore).where(col(VisitScore.visit_id).in_(visit_ids)))
     }
     items = [i for i in document.all_items() if i.kind != "photo"]
     headers = [
@@ -98,8 +100,8 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
     rows = []
     for visit in sorted(visits, key=lambda v: (branches[v.branch_id].code, v.id)):
         branch = branches[visit.branch_id]
-        score = stored[visit.id]
-        given = answers[visit.id]
+        score = stored[row_id(visit)]
+        given = answers[row_id(visit)]
         result = score_visit(document, engine_values(given.values()))
         when = visit.time_in or visit.approved_at
         local = when.astimezone(ZoneInfo(branch.timezone)).replace(tzinfo=None) if when else None

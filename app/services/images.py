@@ -57,9 +57,13 @@ class _PerThreadFlag:
 
 @contextmanager
 def _strict_loading() -> Iterator[None]:
-    flag = ImageFile.LOAD_TRUNCATED_IMAGES
-    if not isinstance(flag, _PerThreadFlag):  # (re)installed after anyone set a plain bool
-        flag = ImageFile.LOAD_TRUNCATED_IMAGES = _PerThreadFlag(bool(flag))
+    current: object = ImageFile.LOAD_TRUNCATED_IMAGES
+    if isinstance(current, _PerThreadFlag):
+        flag = current
+    else:  # (re)installed after anyone set a plain bool
+        flag = _PerThreadFlag(bool(current))
+        # Pillow's stubs say bool, but Pillow only ever tests the flag's truth value.
+        ImageFile.LOAD_TRUNCATED_IMAGES = flag  # type: ignore[assignment]
     flag.local.value = False
     try:
         yield

@@ -15,6 +15,7 @@ from app.errors import Invalid
 from app.i18n import _
 from app.models import Answer, AuditEvent, User, Visit, VisitStatus, utcnow
 from app.models.answer_codec import engine_value, store
+from app.models.base import row_id
 from app.scoring import DocumentError, validate_answer
 from app.services import visit_policy
 from app.services.checklists import checklist_of
@@ -58,7 +59,7 @@ def return_visit(db: Session, *, user: User, visit: Visit, notes: Mapping[str, s
     visit.status = VisitStatus.returned
     visit.review_notes = cleaned
     db.add(visit)
-    event = AuditEvent(visit_id=visit.id, user_id=user.id, action="returned", after=cleaned)
+    event = AuditEvent(visit_id=row_id(visit), user_id=user.id, action="returned", after=cleaned)
     db.add(event)
     db.flush()
     return event

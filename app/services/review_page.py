@@ -47,6 +47,15 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(a)))
 
 
+def _check_in_distance(visit: Visit, branch: Branch) -> float | None:
+    """Metres from the branch to where the shopper checked in; None when either is unknown."""
+    if visit.latitude is None or visit.longitude is None:
+        return None
+    if branch.latitude is None or branch.longitude is None:
+        return None
+    return distance_m(visit.latitude, visit.longitude, branch.latitude, branch.longitude)
+
+
 @dataclass
 class PhotoCheck:
     photo: Photo
@@ -144,14 +153,22 @@ class ReviewPage:
 def review_page(db: Session, *, user: User, visit: Visit) -> ReviewPage:
     """Everything on the review page for one visit (the score computed from current answers)."""
     branch = db.get(Branch, visit.branch_id)
+    assert branch is not None  # visit.branch_id is a non-null foreign key
+    region = db.get(Region, branch.region_id)
+    assert region is not None  # branch.region_id is a non-null foreign key
     version = db.get(ChecklistVersion, visit.checklist_version_id)
+    assert version is not None  # visit.checklist_version_id is a non-null foreign key
+    checklist = db.get(Checklist, version.checklist_id)
+    assert checklist is not None  # version.checklist_id is a non-null foreign key
     document = checklist_of(db, visit)
     result = compute(db, visit=visit)
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
     needed = photo_requirements(document, engine_values(answers.values()))
     photos: dict[str, list[PhotoCheck]] = {}
     for photo in db.exec(
-        select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.captured_at, Photo.id)
+        select(Photo)
+        .where(Photo.visit_id == visit.id)
+        .order_by(col(Photo.captured_at), col(Photo.id))
     ):
         check = PhotoCheck(photo, photo_flag(photo, visit.time_in, visit.time_out))
         photos.setdefault(photo.item_id, []).append(check)
@@ -175,30 +192,27 @@ def review_page(db: Session, *, user: User, visit: Visit) -> ReviewPage:
         )
         for section in document.sections
     ]
-    distance = None
-    if None not in (visit.latitude, visit.longitude, branch.latitude, branch.longitude):
-        distance = distance_m(visit.latitude, visit.longitude, branch.latitude, branch.longitude)
     trail = [
         TrailEntry(event, user)
         for event, user in db.exec(
             select(AuditEvent, User)
-            .outerjoin(User, User.id == AuditEvent.user_id)
+            .outerjoin(User, col(User.id) == col(AuditEvent.user_id))
             .where(AuditEvent.visit_id == visit.id)
-            .order_by(AuditEvent.at, AuditEvent.id)
+            .order_by(col(AuditEvent.at), col(AuditEvent.id))
         )
     ]
     return ReviewPage(
         visit=visit,
         branch=branch,
-        region=db.get(Region, branch.region_id),
+        region=region,
         wave=db.get(Wave, visit.wave_id) if visit.wave_id else None,
-        checklist_code=db.get(Checklist, version.checklist_id).code,
+        checklist_code=checklist.code,
         version=version,
         shopper=db.get(User, visit.shopper_id) if visit.shopper_id else None,
         agency=db.get(Agency, visit.agency_id) if visit.agency_id else None,
         result=result,
         sections=sections,
-        distance=distance,
+        distance=_check_in_distance(visit, branch),
         perms=visit_policy.for_visit(db, user=user, visit=visit),
         trail=trail,
     )
@@ -216,9 +230,9 @@ def recent_decisions(db: Session, *, limit: int = 15) -> list[Decision]:
     """The latest approvals, returns and corrections, newest first."""
     rows = db.exec(
         select(AuditEvent, Visit, Branch, User)
-        .join(Visit, Visit.id == AuditEvent.visit_id)
-        .join(Branch, Branch.id == Visit.branch_id)
-        .outerjoin(User, User.id == AuditEvent.user_id)
+        .join(Visit, col(Visit.id) == col(AuditEvent.visit_id))
+        .join(Branch, col(Branch.id) == col(Visit.branch_id))
+        .outerjoin(User, col(User.id) == col(AuditEvent.user_id))
         .where(
             col(AuditEvent.action).in_(
                 (AuditAction.approved, AuditAction.returned, AuditAction.corrected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import NotFound
 from app.i18n import _
@@ -18,6 +18,7 @@ from app.models import (
     utcnow,
 )
 from app.models.answer_codec import engine_values
+from app.models.base import row_id
 from app.scoring import ScoreResult, VisitRecord, aggregate_branch, score_visit
 from app.services.checklists import checklist_of
 
@@ -29,13 +30,13 @@ def answers_of(db: Session, visit_id: int) -> dict[str, Any]:
 
 def compute(db: Session, *, visit: Visit) -> ScoreResult:
     """Score the visit's current answers without storing anything."""
-    return score_visit(checklist_of(db, visit), answers_of(db, visit.id))
+    return score_visit(checklist_of(db, visit), answers_of(db, row_id(visit)))
 
 
 def rescore(db: Session, *, visit: Visit) -> ScoreResult:
     """Score and store the result (on submission, correction, approval)."""
     result = compute(db, visit=visit)
-    stored = db.get(VisitScore, visit.id) or VisitScore(visit_id=visit.id, result={})
+    stored = db.get(VisitScore, visit.id) or VisitScore(visit_id=row_id(visit), result={})
     stored.result = result.to_dict()
     stored.score = result.score
     stored.raw_score = result.raw_score
@@ -71,7 +72,7 @@ def refresh_branch_wave(db: Session, *, branch_id: int, wave_id: int) -> BranchW
     order = [section.id for section in checklist_of(db, wave).sections]
     rows = db.exec(
         select(Visit, VisitScore)
-        .join(VisitScore, VisitScore.visit_id == Visit.id)
+        .join(VisitScore, col(VisitScore.visit_id) == col(Visit.id))
         .where(
             Visit.branch_id == branch_id,
             Visit.wave_id == wave_id,

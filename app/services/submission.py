@@ -13,9 +13,10 @@ from app.models import AuditEvent, Photo, User, Visit, VisitStatus, utcnow
 from app.models.base import row_id
 from app.scoring import Problem, completeness
 from app.services import visit_policy
+from app.services.checklists import checklist_of
 from app.services.scoring import answers_of, record_score
 from app.services.visit_policy import Action
-from app.services.visits import checklist_of, lock
+from app.services.visits import lock
 
 
 class Incomplete(Invalid):

@@ -29,9 +29,10 @@ from app.scoring import (
     text_for,
     visible_items,
 )
+from app.services.checklists import checklist_of
 from app.services.photos import photos_by_item
 from app.services.visit_policy import EDITABLE, VisitPermissions, for_visit
-from app.services.visits import checklist_of, timer_unit
+from app.services.visits import timer_unit
 
 
 @dataclass

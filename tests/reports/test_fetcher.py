@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from app.reports.fetcher import RefusedResource, ReportFetcher, static_url, thumb_url
+from app.reports.fetcher import RefusedResource, ReportFetcher, thumb_url
 from app.reports.renderer import ReportRenderer
 from tests.reports.conftest import pdf_images, pdf_text
 
@@ -50,7 +50,7 @@ def test_a_thumbnail_path_cannot_escape_the_media_folder(media):
 def test_serves_static_files_and_this_reports_thumbnails(media):
     fetcher = ReportFetcher(media_dir=media, thumbs={1: "photos/t1.jpg"})
     assert fetcher.fetch(thumb_url(1)).read() == b"\xff\xd8thumb"
-    css = fetcher.fetch(static_url("report.css"))
+    css = fetcher.fetch("shopmirror:static/report.css")
     assert b"@page" in css.read() and css.content_type == "text/css"
 
 
