@@ -106,7 +106,8 @@ async def csrf_protect(request: Request, auth: AuthDep) -> None:
     if not sent and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        sent = (await request.form()).get("csrf_token")
+        field = (await request.form()).get("csrf_token")
+        sent = field if isinstance(field, str) else None
     expected = auth[0].csrf_token if auth else request.cookies.get(PRE_CSRF_COOKIE)
     if not same(str(sent) if sent else None, expected):
         raise CsrfFailed

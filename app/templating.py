@@ -76,7 +76,7 @@ def _make_env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension at run time
     env.globals["_"] = gettext
     env.filters["localtime"] = localtime
     env.filters["localdate"] = localdate

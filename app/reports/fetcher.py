@@ -35,9 +35,9 @@ def _inside(root: Path, relative: str) -> Path:
     return path
 
 
-# WeasyPrint ships no type information, and its fetch() reads a fetcher's private state,
-# so a subclass (not any callable) is the only fetcher it accepts.
-class ReportFetcher(URLFetcher):  # type: ignore[misc]
+# WeasyPrint's fetch() reads a fetcher's private state, so a subclass (not any callable)
+# is the only fetcher it accepts.
+class ReportFetcher(URLFetcher):
     """Serves `shopmirror:` URLs from a whitelist; refuses every other URL.
 
     `thumbs` maps the photo ids of one report to their stored thumbnail paths

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -99,7 +99,7 @@ def download(
 ) -> Response:
     checklist = checklist_admin.get_checklist(db, code=code)
     version = checklist_admin.get_version(db, checklist=checklist, number=number)
-    fmt = "json" if format == "json" else "yaml"
+    fmt: Literal["json", "yaml"] = "json" if format == "json" else "yaml"
     media = "application/json" if fmt == "json" else "application/yaml"
     return Response(
         dump_checklist(document_of(version), fmt),

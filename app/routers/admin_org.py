@@ -104,7 +104,8 @@ def branch_import(
 def branch_edit(request: Request, db: SessionDep, user: AdminUser, branch_id: int) -> Response:
     branch = svc.get_branch(db, branch_id=branch_id)
     values = branch.model_dump()
-    values["region"] = db.get(Region, branch.region_id).code
+    region = db.get(Region, branch.region_id)
+    values["region"] = region.code if region else ""
     return _branch_form(request, db, branch, values, {})
 
 
@@ -206,7 +207,7 @@ def region_save(
 ) -> Response:
     region = svc.get_region(db, region_id=region_id)
     code, name = str(form.get("code", "")), str(form.get("name", ""))
-    manager_ids = [int(v) for v in form.getlist("managers") if str(v).isdigit()]
+    manager_ids = [int(v) for v in form.getlist("managers") if isinstance(v, str) and v.isdigit()]
     try:
         svc.save_region(db, region=region, code=code, name=name)
         svc.set_region_managers(db, region=region, manager_ids=manager_ids)

@@ -82,8 +82,8 @@ def user_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep
     )
 
 
-def _redisplay(fields: dict[str, str]) -> dict:
-    values = {k: v for k, v in fields.items() if k != "password"}
+def _redisplay(fields: dict[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {k: v for k, v in fields.items() if k != "password"}
     values["regions"] = [c for c in fields["regions"].split(";") if c]
     values["active"] = fields["active"] == "yes"
     return values

@@ -13,6 +13,7 @@ from app.deps import AdminUser, SessionDep
 from app.forms import FormDep
 from app.i18n import _, ngettext
 from app.models import User
+from app.models.base import row_id
 from app.services import assignments, waves
 from app.services.branches import list_branches
 from app.services.checklist_admin import all_versions
@@ -61,17 +62,31 @@ def wave_new(request: Request, db: SessionDep, user: AdminUser) -> Response:
 
 @router.post("/new")
 def wave_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+    name, scenario = str(form.get("name", "")), str(form.get("scenario", ""))
+    starts_on = _date(str(form.get("starts_on", "")))
+    ends_on = _date(str(form.get("ends_on", "")))
+    version_id = _int(str(form.get("checklist_version_id", "")))
+    per_branch = _int(str(form.get("visits_per_branch", "")))
     values = {
-        "name": str(form.get("name", "")),
-        "starts_on": _date(str(form.get("starts_on", ""))),
-        "ends_on": _date(str(form.get("ends_on", ""))),
-        "checklist_version_id": _int(str(form.get("checklist_version_id", ""))),
-        "visits_per_branch": _int(str(form.get("visits_per_branch", ""))),
-        "scenario": str(form.get("scenario", "")),
+        "name": name,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "checklist_version_id": version_id,
+        "visits_per_branch": per_branch,
+        "scenario": scenario,
     }
-    branch_ids = [int(v) for v in form.getlist("branches") if str(v).isdigit()]
+    branch_ids = [int(v) for v in form.getlist("branches") if isinstance(v, str) and v.isdigit()]
     try:
-        wave = waves.create_wave(db, branch_ids=branch_ids, **values)
+        wave = waves.create_wave(
+            db,
+            branch_ids=branch_ids,
+            name=name,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            checklist_version_id=version_id,
+            visits_per_branch=per_branch,
+            scenario=scenario,
+        )
     except FieldErrors as exc:
         return _form(request, db, values | {"branches": set(branch_ids)}, exc.errors, 422)
     return flash(
@@ -144,7 +159,7 @@ def reassign(
         if target
         else _("Visit %(id)s is now unassigned.", id=visit.id)
     )
-    return flash(redirect(request, _back(request, wave.id)), message, "success")
+    return flash(redirect(request, _back(request, row_id(wave))), message, "success")
 
 
 @router.post("/{wave_id}/visits/{visit_id}/cancel")
@@ -154,7 +169,7 @@ def cancel(
     wave = waves.get_wave(db, wave_id=wave_id)
     waves.cancel(db, visit=waves.get_wave_visit(db, wave=wave, visit_id=visit_id))
     return flash(
-        redirect(request, _back(request, wave.id)),
+        redirect(request, _back(request, row_id(wave))),
         _("Visit %(id)s cancelled.", id=visit_id),
         "success",
     )

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from app.deps import SessionDep
 from app.errors import Invalid
 from app.models import Agency, VisitScore
+from app.models.base import row_id
 from app.scoring import DocumentError
 from app.services import access
 from app.services import agency as agencies
@@ -147,7 +148,7 @@ def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
     except DocumentError as exc:
         return _invalid(exc.errors)
     receipt = Receipt(
-        id=done.visit.id,
+        id=row_id(done.visit),
         external_id=done.visit.external_id,
         status=done.visit.status,
         created=done.created,
@@ -163,7 +164,7 @@ def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport
     visit = access.get_agency_visit(db, agency, visit_id)
     stored = db.get(VisitScore, visit.id)
     return ScoreReport(
-        id=visit.id,
+        id=row_id(visit),
         external_id=visit.external_id,
         status=visit.status,
         approved_at=visit.approved_at,

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.deps import ReviewerUser, SessionDep
 from app.forms import FormDep
 from app.i18n import _
+from app.models.base import row_id
 from app.services import dashboard, review
 from app.services.access import get_visit
 from app.services.review_page import recent_decisions, review_page
@@ -40,7 +41,7 @@ def approve(request: Request, db: SessionDep, user: ReviewerUser, visit_id: int)
     visit = get_visit(db, user, visit_id)
     review.approve(db, user=user, visit=visit)
     return flash(
-        redirect(request, _next_in_queue(db, visit.id)),
+        redirect(request, _next_in_queue(db, row_id(visit))),
         _("Visit %(id)s approved; it now counts in scorecards.", id=visit.id),
         "success",
     )
@@ -58,7 +59,7 @@ def return_visit(
     }
     review.return_visit(db, user=user, visit=visit, notes=notes)
     return flash(
-        redirect(request, _next_in_queue(db, visit.id)),
+        redirect(request, _next_in_queue(db, row_id(visit))),
         _("Visit %(id)s returned to the shopper.", id=visit.id),
         "success",
     )

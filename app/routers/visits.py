@@ -84,7 +84,8 @@ def start(
         longitude=_float(longitude, "longitude"),
     )
     if wants_json(request):
-        return JSONResponse({"status": visit.status, "time_in": visit.time_in.isoformat()})
+        started = visit.time_in.isoformat() if visit.time_in else None
+        return JSONResponse({"status": visit.status, "time_in": started})
     return redirect(request, f"/visits/{visit.id}")
 
 

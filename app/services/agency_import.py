@@ -100,20 +100,30 @@ def _wave_for(db: Session, branch: Branch, version: ChecklistVersion, at: dateti
     ).first()
 
 
-def _completeness(document: ChecklistDoc, visit: VisitDocument) -> list[str]:
-    """A delivered visit's answers must be as complete as a shopper's submission.
+def _completeness(
+    document: ChecklistDoc, visit: VisitDocument, photos: list[PhotoFile], external_id: str
+) -> list[str]:
+    """A delivered visit must be as complete as a shopper's submission, photos included.
 
-    Photos travel as files (a JSON delivery carries none), so missing photos do not refuse
-    the delivery; the same completeness rule stops the reviewer's approval until they are
-    there.
+    Photos travel as files in a ZIP (`photos/<external_id>/<item_id>/<file>`); a delivery
+    without the photos its checklist requires is refused, as the shopper's submit would
+    be, rather than accepted into a review that could never approve it.
     """
+    counts: dict[str, int] = {}
+    for item_id, _name, _data in photos:
+        counts[item_id] = counts.get(item_id, 0) + 1
     errors = []
-    for problem in completeness(document, visit.answer_values(), {}):
+    for problem in completeness(document, visit.answer_values(), counts):
         if problem.kind == "missing":
             errors.append(f"answers.{problem.item_id}: is required")
         elif problem.kind == "short":
             errors.append(
                 f"answers.{problem.item_id}: must be at least {problem.needed} characters"
+            )
+        elif problem.kind == "photos":
+            errors.append(
+                f"photos/{external_id}/{problem.item_id}/: needs {problem.needed} photo(s);"
+                " deliver this visit in a ZIP with its photos"
             )
     return errors
 
@@ -174,7 +184,7 @@ def deliver_visit(
     except DocumentError as exc:
         errors += exc.errors
     if parsed is not None:
-        errors += _completeness(checklist, parsed)
+        errors += _completeness(checklist, parsed, photos or [], external_id)
     ready: list[tuple[str, Processed]] = []
     if photos and branch is not None:
         photo_errors, ready = _photo_errors(checklist, photos, external_id, branch.timezone)

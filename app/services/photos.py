@@ -12,14 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app import storage
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Branch, Photo, User, Visit, utcnow
+from app.models.base import row_id
 from app.services import images
-from app.services.visits import checklist_of, ensure_editable, lock, start
+from app.services.checklists import checklist_of
+from app.services.visits import ensure_editable, lock, start
 from app.settings import get_settings
 
 MAX_PER_ITEM = 12
@@ -143,7 +145,7 @@ def record_photo(
     """
     name = uuid.uuid4().hex
     photo = Photo(
-        visit_id=visit.id,
+        visit_id=row_id(visit),
         item_id=item_id,
         path=f"visits/{visit.id}/{name}.jpg",
         thumb_path=f"visits/{visit.id}/{name}-thumb.jpg",
@@ -234,7 +236,9 @@ def delete_photo(
 
 def photos_by_item(db: Session, visit_id: int) -> dict[str, list[Photo]]:
     rows = db.exec(
-        select(Photo).where(Photo.visit_id == visit_id).order_by(Photo.uploaded_at, Photo.id)
+        select(Photo)
+        .where(Photo.visit_id == visit_id)
+        .order_by(col(Photo.uploaded_at), col(Photo.id))
     )
     out: dict[str, list[Photo]] = {}
     for photo in rows:

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from sqlmodel import select
 
-from app.models import Answer, Visit, VisitStatus
+from app.models import Answer, Photo, Visit, VisitStatus
 from app.scoring import completeness_rules
 from app.services import agency as agencies
 from app.services.checklists import document_of
@@ -52,10 +52,46 @@ def _approve_as_reviewer(client, visit_id: int):
     return client.post(f"/review/{visit_id}/approve", data={"csrf_token": token})
 
 
-def test_a_delivery_without_its_required_photos_cannot_be_approved(db, agency_client):
-    delivered = agency_client.post("/api/v1/visits", json=DELIVERY)
-    assert delivered.status_code == 201, delivered.text  # photos travel as files, later
-    visit_id = delivered.json()["id"]
+def _deliver_zip(client, photos: dict[str, bytes]):
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("visits.json", json.dumps([DELIVERY]))
+        for path, data in photos.items():
+            archive.writestr(path, data)
+    return client.post(
+        "/api/v1/visits/bulk",
+        content=bundle.getvalue(),
+        headers={"Content-Type": "application/zip"},
+    ).json()
+
+
+def test_a_delivery_without_its_required_photos_is_refused_as_a_submit_would_be(db, agency_client):
+    response = agency_client.post("/api/v1/visits", json=DELIVERY)  # JSON carries no photos
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        "photos/ACME-7/price/: needs 1 photo(s); deliver this visit in a ZIP with its photos",
+        "photos/ACME-7/storefront/: needs 1 photo(s); deliver this visit in a ZIP with its photos",
+    ]
+    report = _deliver_zip(agency_client, {"photos/ACME-7/storefront/s.jpg": jpeg((200, 150))})
+    assert report["results"][0]["status"] == "invalid"
+    assert report["results"][0]["errors"] == [
+        "photos/ACME-7/price/: needs 1 photo(s); deliver this visit in a ZIP with its photos"
+    ]
+    assert db.exec(select(Visit).where(Visit.external_id == "ACME-7")).first() is None
+
+
+def test_a_delivered_visit_whose_photos_are_gone_cannot_be_approved(db, agency_client):
+    report = _deliver_zip(
+        agency_client,
+        {
+            "photos/ACME-7/storefront/s.jpg": jpeg((200, 150)),
+            "photos/ACME-7/price/p.jpg": jpeg((200, 150)),
+        },
+    )
+    visit_id = report["results"][0]["visit_id"]
+    for photo in db.exec(select(Photo).where(Photo.visit_id == visit_id)):
+        db.delete(photo)  # evidence lost after delivery (e.g. purged files)
+    db.commit()
 
     refused = _approve_as_reviewer(agency_client, visit_id)
 
@@ -68,16 +104,13 @@ def test_a_delivery_without_its_required_photos_cannot_be_approved(db, agency_cl
 
 
 def test_a_delivery_with_its_photos_is_approved(db, agency_client):
-    bundle = io.BytesIO()
-    with zipfile.ZipFile(bundle, "w") as archive:
-        archive.writestr("visits.json", json.dumps([DELIVERY]))
-        archive.writestr("photos/ACME-7/storefront/s.jpg", jpeg((200, 150)))
-        archive.writestr("photos/ACME-7/price/p.jpg", jpeg((200, 150)))
-    report = agency_client.post(
-        "/api/v1/visits/bulk",
-        content=bundle.getvalue(),
-        headers={"Content-Type": "application/zip"},
-    ).json()
+    report = _deliver_zip(
+        agency_client,
+        {
+            "photos/ACME-7/storefront/s.jpg": jpeg((200, 150)),
+            "photos/ACME-7/price/p.jpg": jpeg((200, 150)),
+        },
+    )
     assert report["created"] == 1, report
     visit_id = report["results"][0]["visit_id"]
 
@@ -93,7 +126,8 @@ def test_a_delivery_missing_an_answer_or_with_a_short_text_is_refused(db, agency
     answers["story"] = {"value": "Too short"}
     response = agency_client.post("/api/v1/visits", json=DELIVERY | {"answers": answers})
     assert response.status_code == 422
-    assert response.json()["errors"] == [
+    errors = response.json()["errors"]
+    assert [e for e in errors if e.startswith("answers.")] == [
         "answers.smile: is required",
         "answers.story: must be at least 20 characters",
     ]
