@@ -12,9 +12,8 @@ from app.models import Branch, Region, ReportJob, Wave
 from app.models.base import row_id
 from app.reports.fonts import FontStatus, cjk_font
 from app.reports.jobs import recent_jobs
-from app.services import scorecard_data as data
-from app.services.scorecard_types import BranchRow
-from app.services.scorecards import overview
+from app.services.scorecards import data, overview
+from app.services.scorecards.types import BranchRow
 
 
 @dataclass

@@ -17,10 +17,11 @@ from app.errors import Invalid, NotFound
 from app.forms import optional_id
 from app.i18n import _
 from app.models import Wave
-from app.services import access, actions, scorecard_visits, scorecards
+from app.services import access, actions, scorecards
 from app.services.access import get_branch
-from app.services.scorecard_branch import action_rows
-from app.services.scorecard_data import scope_of, visible_regions
+from app.services.scorecards import visits as scorecard_visits
+from app.services.scorecards.branch import action_rows
+from app.services.scorecards.data import scope_of, visible_regions
 from app.web import flash, redirect, render
 
 router = APIRouter(prefix="/scorecards")

@@ -15,11 +15,11 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models import Branch, Region, User, Wave
 from app.scoring import BranchAggregate, aggregate_region, early_warnings, trend, zone_of
-from app.services import scorecard_data as data
 from app.services.access import get_branch
 from app.services.checklists import checklist_of
-from app.services.scorecard_branch import build_branch_scorecard
-from app.services.scorecard_types import (
+from app.services.scorecards import data
+from app.services.scorecards.branch import build_branch_scorecard
+from app.services.scorecards.types import (
     BranchRow,
     BranchScorecard,
     Overview,

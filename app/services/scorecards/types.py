@@ -14,7 +14,7 @@ from typing import Any
 from app.i18n import _, content_language, current_language, ngettext
 from app.models import Branch, CorrectiveAction, Dispute, Region, Visit, Wave
 from app.scoring import text_for
-from app.services.scorecard_items import ItemStat
+from app.services.scorecards.items import ItemStat
 
 
 def N_(message: str) -> str:  # the gettext no-op marker

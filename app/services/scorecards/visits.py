@@ -19,8 +19,8 @@ from app.scoring import Item, score_visit, text_for
 from app.services import disputes as dispute_service
 from app.services.access import get_branch, get_visit
 from app.services.checklists import checklist_of
-from app.services.scorecard_items import answer_text, answers_by_visit, counted_visits
-from app.services.scorecard_types import DisputeRow, SectionRef, lang
+from app.services.scorecards.items import answer_text, answers_by_visit, counted_visits
+from app.services.scorecards.types import DisputeRow, SectionRef, lang
 
 
 def shown_percent(percent: float, met: bool) -> int:

@@ -16,10 +16,10 @@ from app.scoring import (
 from app.scoring import Checklist as ChecklistDoc
 from app.services import actions as action_service
 from app.services import disputes as dispute_service
-from app.services import scorecard_data as data
 from app.services.checklists import checklist_of
-from app.services.scorecard_items import ItemStat, branch_item_stats
-from app.services.scorecard_types import (
+from app.services.scorecards import data
+from app.services.scorecards.items import ItemStat, branch_item_stats
+from app.services.scorecards.types import (
     ActionRow,
     BranchScorecard,
     DimensionFigure,
