@@ -1,4 +1,4 @@
-"""Files follow the database: a file appears only when its row commits, and never after a rollback."""
+"""Files follow the database: a file appears when its row commits, never after a rollback."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from app.charts.svg import Series
 from app.i18n import _
 
 if TYPE_CHECKING:
-    from app.services.scorecard_types import BranchScorecard, Overview
+    from app.services.scorecards.types import BranchScorecard, Overview
 
 
 def _has(values: list[float | None]) -> bool:

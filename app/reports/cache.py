@@ -40,7 +40,7 @@ from app.models import (
     Wave,
 )
 from app.reports.fonts import cjk_font
-from app.services.scorecard_data import series_waves
+from app.services.scorecards.data import series_waves
 from app.settings import get_settings
 
 REPORT_VERSION = "1"  # bump when the report's data assembly changes meaning

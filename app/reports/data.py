@@ -24,8 +24,8 @@ from app.models.base import row_id
 from app.reports.cache import branch_date
 from app.reports.fonts import FontStatus, cjk_font
 from app.reports.visits import VisitDetail, visit_details
-from app.services.scorecard_types import ActionRow, BranchScorecard, DisputeRow, ItemFigure
 from app.services.scorecards import branch_scorecard
+from app.services.scorecards.types import ActionRow, BranchScorecard, DisputeRow, ItemFigure
 from app.settings import get_settings
 
 CHART_WIDTH = 700.0  # px; the SVG scales to the column, so this sets the type size on paper

@@ -19,7 +19,7 @@ from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Branch, Region, ReportJob, User, Wave, utcnow
 from app.models.base import row_id
-from app.services import scorecard_data as data
+from app.services.scorecards import data
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)

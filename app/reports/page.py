@@ -12,9 +12,8 @@ from app.models import Branch, Region, ReportJob, Wave
 from app.models.base import row_id
 from app.reports.fonts import FontStatus, cjk_font
 from app.reports.jobs import recent_jobs
-from app.services import scorecard_data as data
-from app.services.scorecard_types import BranchRow
-from app.services.scorecards import overview
+from app.services.scorecards import data, overview
+from app.services.scorecards.types import BranchRow
 
 
 @dataclass
@@ -53,7 +52,7 @@ def reports_page(db: Session, *, wave_id: int | None, region_id: int | None) -> 
         planned = data.wave_branches(
             db, wave_id=row_id(wave), scope=None, region_ids=[row_id(region)] if region else None
         )
-        lines = [BranchLine(b, by_id[b.region_id], rows.get(b.id)) for b in planned]
+        lines = [BranchLine(b, by_id[b.region_id], rows.get(row_id(b))) for b in planned]
     return ReportsPage(
         waves=waves,
         wave=wave,

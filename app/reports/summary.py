@@ -11,8 +11,8 @@ from app.models import Region, Wave
 from app.reports.data import language, page_counter_css
 from app.reports.renderer import get_renderer
 from app.scoring import rank_key
-from app.services.scorecard_types import BranchRow, Overview
 from app.services.scorecards import overview
+from app.services.scorecards.types import BranchRow, Overview
 from app.settings import get_settings
 from app.templating import render_html
 

@@ -17,8 +17,8 @@ from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import Item, ItemScore, score_visit, text_for
 from app.services.checklists import checklist_of
-from app.services.scorecard_items import answer_text, answers_by_visit, counted_visits
-from app.services.scorecard_types import lang
+from app.services.scorecards.items import answer_text, answers_by_visit, counted_visits
+from app.services.scorecards.types import lang
 
 
 @dataclass

@@ -11,7 +11,8 @@ from app.deps import CurrentUser, SessionDep
 from app.errors import DomainError, NotFound
 from app.i18n import _
 from app.scoring import text_for
-from app.services import access, disputes, scorecard_visits, visit_policy
+from app.services import access, disputes, visit_policy
+from app.services.scorecards import visits as scorecard_visits
 from app.web import flash, redirect, render
 
 router = APIRouter(prefix="/disputes")

@@ -10,17 +10,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.charts import scorecard as charts
 from app.deps import ManagerUser, SessionDep
 from app.errors import Invalid, NotFound
 from app.forms import optional_id
 from app.i18n import _
-from app.models import Wave
-from app.services import access, actions, scorecard_visits, scorecards
+from app.models import User, Wave
+from app.services import access, actions, scorecards
 from app.services.access import get_branch
-from app.services.scorecard_branch import action_rows
-from app.services.scorecard_data import scope_of, visible_regions
+from app.services.scorecards import visits as scorecard_visits
+from app.services.scorecards.branch import action_rows
+from app.services.scorecards.data import scope_of, visible_regions
 from app.web import flash, redirect, render
 
 router = APIRouter(prefix="/scorecards")
@@ -28,7 +30,7 @@ COMPACT_ABOVE = 150  # branches: beyond this the overview lists regions, one cli
 WARNING_LIMIT = 20
 
 
-def _wave(db, wave_id: int | None) -> Wave | None:
+def _wave(db: Session, wave_id: int | None) -> Wave | None:
     if wave_id is None:
         return scorecards.default_wave(db)
     return access.get_wave(db, wave_id)
@@ -51,7 +53,7 @@ def overview(
         "region": area,
         "regions": visible_regions(db, scope=scope_of(db, user)),
         "chart": charts.region_chart(view) if view and view.regions else "",
-        "compact": bool(view)
+        "compact": view is not None
         and area is None
         and sum(len(r.ranking) + len(r.benchmark) for r in view.regions) > COMPACT_ABOVE,
         "warning_limit": WARNING_LIMIT,
@@ -80,18 +82,18 @@ def branch(
 
 
 def _standard_page(
-    request,
-    db,
-    user,
+    request: Request,
+    db: Session,
+    user: User,
     branch_id: int,
     item_id: str,
     wave_id: int,
-    errors: dict | None = None,
-    form: dict | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
     status: int = 200,
-):
+) -> Response:
     place = get_branch(db, user, branch_id)
-    chosen = _wave(db, wave_id)
+    chosen = access.get_wave(db, wave_id)
     detail = scorecard_visits.standard_detail(
         db, user=user, branch=place, wave=chosen, item_id=item_id
     )
@@ -129,7 +131,7 @@ def create_action(
     due_on: Annotated[str, Form()] = "",
 ) -> Response:
     place = get_branch(db, user, branch_id)
-    chosen = _wave(db, wave)
+    chosen = access.get_wave(db, wave)
     try:
         actions.create_action(
             db,

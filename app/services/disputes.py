@@ -30,9 +30,9 @@ from app.scoring import DocumentError, validate_answer
 from app.services import review, visit_policy
 from app.services.access import visit_scope
 from app.services.checklists import checklist_of
-from app.services.scorecard_data import scope_of, scoped
-from app.services.scorecard_items import answer_text
-from app.services.scorecard_types import DisputeRow, lang
+from app.services.scorecards.data import scope_of, scoped
+from app.services.scorecards.items import answer_text
+from app.services.scorecards.types import DisputeRow, lang
 from app.services.visit_policy import Action, deadline, window_open
 
 __all__ = ["deadline", "decide", "raise_dispute", "row_of", "rows", "window_open"]

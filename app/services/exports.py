@@ -22,11 +22,11 @@ from app.models import Band, Branch, Region, User, VisitScore, Wave
 from app.models.answer_codec import engine_value, engine_values
 from app.models.base import row_id
 from app.scoring import score_visit, text_for
-from app.services import scorecard_data as data
 from app.services import scorecards
 from app.services.checklists import checklist_of
-from app.services.scorecard_items import answers_by_visit, counted_visits
-from app.services.scorecard_types import lang
+from app.services.scorecards import data
+from app.services.scorecards.items import answers_by_visit, counted_visits
+from app.services.scorecards.types import lang
 
 LEVELS = ("visits", "branches", "regions", "moments")
 

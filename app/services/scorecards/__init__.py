@@ -14,12 +14,14 @@ from sqlmodel import Session
 from app.errors import NotFound
 from app.i18n import _
 from app.models import Branch, Region, User, Wave
+from app.models.base import row_id
 from app.scoring import BranchAggregate, aggregate_region, early_warnings, trend, zone_of
-from app.services import scorecard_data as data
 from app.services.access import get_branch
 from app.services.checklists import checklist_of
-from app.services.scorecard_branch import build_branch_scorecard
-from app.services.scorecard_types import (
+from app.services.scorecards import data
+from app.services.scorecards.branch import build_branch_scorecard
+from app.services.scorecards.data import BranchView
+from app.services.scorecards.types import (
     BranchRow,
     BranchScorecard,
     Overview,
@@ -59,31 +61,32 @@ def overview(
     document = checklist_of(db, wave)
     order = document.section_ids
     scope = data.scope_of(db, user)
-    region_ids = [region.id] if region is not None else None
-    rows = data.wave_rows(db, wave_id=wave.id, scope=scope, region_ids=region_ids)
+    wave_id = row_id(wave)
+    region_ids = [row_id(region)] if region is not None else None
+    rows = data.wave_rows(db, wave_id=wave_id, scope=scope, region_ids=region_ids)
     previous = data.previous_wave(db, wave)
     before = (
-        data.wave_scores(db, wave_id=previous.id, branch_ids=[b.id for b, _a in rows])
+        data.wave_scores(db, wave_id=row_id(previous), branch_ids=[b.id for b, _a in rows])
         if previous and rows
         else {}
     )
-    unscored = data.unscored_branches(db, wave_id=wave.id, scope=scope, region_ids=region_ids)
+    unscored = data.unscored_branches(db, wave_id=wave_id, scope=scope, region_ids=region_ids)
     regions = {r.id: r for r in data.visible_regions(db, scope=scope)}
-    by_region: dict[int, list[tuple[Branch, BranchAggregate]]] = {}
+    by_region: dict[int, list[tuple[BranchView, BranchAggregate]]] = {}
     for branch, aggregate in rows:
         by_region.setdefault(branch.region_id, []).append((branch, aggregate))
     waiting: dict[int, list[Branch]] = {}
-    for branch in unscored:
-        waiting.setdefault(branch.region_id, []).append(branch)
+    for place in unscored:
+        waiting.setdefault(place.region_id, []).append(place)
     shown = sorted(set(by_region) | set(waiting), key=lambda r: regions[r].code)
 
     refs = {s.id: SectionRef(s.id, s.title) for s in document.sections}
-    previous_record = data.score_only(0, previous.id if previous else 0, None)
+    previous_record = data.score_only(0, row_id(previous) if previous else 0, None)
 
     def ref(section_id: str | None) -> SectionRef | None:
         return refs.get(section_id or "")
 
-    def branch_row(branch: Branch, region: Region, agg: BranchAggregate) -> BranchRow:
+    def branch_row(branch: BranchView, region: Region, agg: BranchAggregate) -> BranchRow:
         was = before.get(branch.id)
         prior = None
         if was is not None:  # one reused record: early_warnings reads it and keeps nothing
@@ -180,5 +183,5 @@ def branch_scorecard(
 ) -> BranchScorecard:
     """One branch in one wave: every figure its scorecard page or PDF report shows."""
     if user is not None:
-        branch = get_branch(db, user, branch.id)
+        branch = get_branch(db, user, row_id(branch))
     return build_branch_scorecard(db, branch=branch, wave=wave)

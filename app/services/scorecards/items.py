@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.i18n import _
 from app.models import Answer, Visit, VisitScore, VisitStatus
 from app.models.answer_codec import NA, decode, engine_value
+from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import Item, score_visit, text_for
 
@@ -45,14 +46,14 @@ def counted_visits(db: Session, *, branch_ids: Iterable[int], wave_id: int) -> l
     return list(
         db.exec(
             select(Visit)
-            .join(VisitScore, VisitScore.visit_id == Visit.id)
+            .join(VisitScore, col(VisitScore.visit_id) == Visit.id)
             .where(
-                Visit.branch_id.in_(list(branch_ids)),
+                col(Visit.branch_id).in_(list(branch_ids)),
                 Visit.wave_id == wave_id,
                 Visit.status == VisitStatus.approved,
-                VisitScore.score.is_not(None),
+                col(VisitScore.score).is_not(None),
             )
-            .order_by(Visit.time_in, Visit.id)
+            .order_by(col(Visit.time_in), col(Visit.id))
         )
     )
 
@@ -60,7 +61,7 @@ def counted_visits(db: Session, *, branch_ids: Iterable[int], wave_id: int) -> l
 def answers_by_visit(db: Session, visit_ids: list[int]) -> dict[int, dict[str, Answer]]:
     out: dict[int, dict[str, Answer]] = {vid: {} for vid in visit_ids}
     if visit_ids:
-        for row in db.exec(select(Answer).where(Answer.visit_id.in_(visit_ids))):
+        for row in db.exec(select(Answer).where(col(Answer.visit_id).in_(visit_ids))):
             out[row.visit_id][row.item_id] = row
     return out
 
@@ -74,7 +75,8 @@ def item_stats(
     """
     stats = {item.id: ItemStat() for item in document.all_items() if item.scored}
     for visit in visits:
-        for item_id, scored in score_visit(document, values.get(visit.id, {})).items.items():
+        visit_id = row_id(visit)
+        for item_id, scored in score_visit(document, values.get(visit_id, {})).items.items():
             if item_id not in stats or not scored.applicable or scored.fraction is None:
                 continue
             stat = stats[item_id]
@@ -82,7 +84,7 @@ def item_stats(
             stat.fraction_sum += scored.fraction
             if not scored.met:
                 stat.failed += 1
-                stat.failed_visits.append(visit.id)
+                stat.failed_visits.append(visit_id)
     return stats
 
 
@@ -91,7 +93,7 @@ def visit_values(db: Session, visit_ids: list[int]) -> dict[int, dict[str, Any]]
     out: dict[int, dict[str, Any]] = {vid: {} for vid in visit_ids}
     if visit_ids:
         query = select(Answer.visit_id, Answer.item_id, Answer.value, Answer.na).where(
-            Answer.visit_id.in_(visit_ids)
+            col(Answer.visit_id).in_(visit_ids)
         )
         for visit_id, item_id, value, na in db.exec(query):
             out[visit_id][item_id] = decode(value, na)
@@ -103,7 +105,7 @@ def branch_item_stats(
 ) -> tuple[list[Visit], dict[str, ItemStat]]:
     """The branch's counted visits in the wave and the per-item stats over them."""
     visits = counted_visits(db, branch_ids=[branch_id], wave_id=wave_id)
-    return visits, item_stats(document, visits, visit_values(db, [v.id for v in visits]))
+    return visits, item_stats(document, visits, visit_values(db, [row_id(v) for v in visits]))
 
 
 def answer_text(item: Item, answer: Answer | None, lang: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Any
+
+from sqlmodel import Session, col, select
 
 from app.models import Branch, BranchWaveScore, Region, Visit, VisitScore, Wave
+from app.models.base import row_id
 from app.scoring import (
     DIMENSIONS,
     BranchAggregate,
@@ -16,10 +19,10 @@ from app.scoring import (
 from app.scoring import Checklist as ChecklistDoc
 from app.services import actions as action_service
 from app.services import disputes as dispute_service
-from app.services import scorecard_data as data
 from app.services.checklists import checklist_of
-from app.services.scorecard_items import ItemStat, branch_item_stats
-from app.services.scorecard_types import (
+from app.services.scorecards import data
+from app.services.scorecards.items import ItemStat, branch_item_stats
+from app.services.scorecards.types import (
     ActionRow,
     BranchScorecard,
     DimensionFigure,
@@ -37,24 +40,28 @@ EPSILON = 1e-9
 def _stored(db: Session, branch_id: int, wave: Wave | None) -> BranchAggregate | None:
     if wave is None:
         return None
-    row = db.get(BranchWaveScore, (wave.id, branch_id))
-    return data.aggregate_of(row) if row else data.empty_aggregate(branch_id, wave.id)
+    wave_id = row_id(wave)
+    row = db.get(BranchWaveScore, (wave_id, branch_id))
+    return data.aggregate_of(row) if row else data.empty_aggregate(branch_id, wave_id)
 
 
 def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> BranchScorecard:
+    branch_id, wave_id = row_id(branch), row_id(wave)
     document = checklist_of(db, wave)
     order = document.section_ids
-    region = db.get(Region, branch.region_id)
-    members = data.wave_rows(db, wave_id=wave.id, scope=None, region_ids=[region.id], full=True)
+    region = data.referenced(db, Region, branch.region_id)
+    members = data.wave_rows(
+        db, wave_id=wave_id, scope=None, region_ids=[row_id(region)], full=True
+    )
     flags = {b.id: b.competitor for b, _a in members}
-    own = next((a for b, a in members if b.id == branch.id), None)
-    own = own or data.empty_aggregate(branch.id, wave.id)
+    own = next((a for b, a in members if b.id == branch_id), None)
+    own = own or data.empty_aggregate(branch_id, wave_id)
     codes = {b.id: b.code for b, _a in members}
     area = aggregate_region([a for _b, a in members], flags, order, codes=codes)
     rivals = [a for b, a in members if b.competitor]
     benchmark = aggregate_region(rivals, {}, order, codes=codes) if rivals else None
     previous = data.previous_wave(db, wave)
-    before = _stored(db, branch.id, previous)
+    before = _stored(db, branch_id, previous)
     warnings = (
         []
         if branch.competitor
@@ -64,10 +71,10 @@ def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> Branch
         ]
     )
     ranking = [a.branch for a in area.ranking]
-    visits, stats = branch_item_stats(db, document=document, branch_id=branch.id, wave_id=wave.id)
+    visits, stats = branch_item_stats(db, document=document, branch_id=branch_id, wave_id=wave_id)
     previous_stats = (
         branch_item_stats(
-            db, document=checklist_of(db, previous), branch_id=branch.id, wave_id=previous.id
+            db, document=checklist_of(db, previous), branch_id=branch_id, wave_id=row_id(previous)
         )[1]
         if previous
         else {}
@@ -84,6 +91,7 @@ def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> Branch
         )
         for s in document.sections
     ]
+    compared = [own.dimensions, area.dimensions, *([benchmark.dimensions] if benchmark else [])]
     dimensions = [
         DimensionFigure(
             id=d,
@@ -92,7 +100,7 @@ def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> Branch
             competitor=benchmark.dimensions.get(d) if benchmark else None,
         )
         for d in DIMENSIONS
-        if any(d in m.dimensions for m in (own, area, *([benchmark] if benchmark else [])))
+        if any(d in m for m in compared)
     ]
     items = _item_figures(document, stats, previous_stats)
     return BranchScorecard(
@@ -115,7 +123,7 @@ def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> Branch
         competitor_score=benchmark.score if benchmark else None,
         previous_score=before.score if before else None,
         trend=trend(own.score, before.score if before else None),
-        rank=ranking.index(branch.id) + 1 if branch.id in ranking else None,
+        rank=ranking.index(branch_id) + 1 if branch_id in ranking else None,
         ranked=len(ranking),
         warnings=warnings,
         sections=sections,
@@ -129,21 +137,21 @@ def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> Branch
             db,
             branch=branch,
             wave=wave,
-            known={wave.id: stats} | ({previous.id: previous_stats} if previous else {}),
+            known={wave_id: stats} | ({row_id(previous): previous_stats} if previous else {}),
         ),
-        disputes=dispute_service.rows(db, user=None, visit_ids=[v.id for v in visits]),
+        disputes=dispute_service.rows(db, user=None, visit_ids=[row_id(v) for v in visits]),
         visit_list=_visit_list(db, visits),
     )
 
 
 def _visit_list(db: Session, visits: list[Visit]) -> list[VisitSummary]:
+    ids = [row_id(v) for v in visits]
     stored = {
-        s.visit_id: s
-        for s in db.exec(select(VisitScore).where(VisitScore.visit_id.in_([v.id for v in visits])))
+        s.visit_id: s for s in db.exec(select(VisitScore).where(col(VisitScore.visit_id).in_(ids)))
     }
     return [
-        VisitSummary(v, stored[v.id].score, stored[v.id].band, stored[v.id].critical_failure)
-        for v in visits
+        VisitSummary(v, stored[i].score, stored[i].band, stored[i].critical_failure)
+        for v, i in zip(visits, ids, strict=True)
     ]
 
 
@@ -190,16 +198,21 @@ def _series(
 ) -> list[TrendPoint]:
     """The branch's score and its region's score in every wave of the checklist so far."""
     waves = data.series_waves(db, wave)
-    rows = db.exec(
-        select(
-            BranchWaveScore.wave_id,
-            BranchWaveScore.branch_id,
-            BranchWaveScore.score,
-            BranchWaveScore.visits,
-            Branch.competitor,
+    # five columns: more than sqlmodel's typed select() overloads take, hence the list
+    columns: list[Any] = [
+        BranchWaveScore.wave_id,
+        BranchWaveScore.branch_id,
+        BranchWaveScore.score,
+        BranchWaveScore.visits,
+        Branch.competitor,
+    ]
+    rows: list[tuple[int, int, float | None, int, bool]] = db.exec(
+        select(*columns)
+        .join(Branch, col(Branch.id) == BranchWaveScore.branch_id)
+        .where(
+            Branch.region_id == region.id,
+            col(BranchWaveScore.wave_id).in_([row_id(w) for w in waves]),
         )
-        .join(Branch, Branch.id == BranchWaveScore.branch_id)
-        .where(Branch.region_id == region.id, BranchWaveScore.wave_id.in_([w.id for w in waves]))
     ).all()
     per_wave: dict[int, list[BranchAggregate]] = {}
     flags: dict[int, bool] = {}
@@ -208,7 +221,7 @@ def _series(
         flags[branch_id] = competitor
     points = []
     for w in waves:
-        aggregates = per_wave.get(w.id, [])
+        aggregates = per_wave.get(row_id(w), [])
         mine = next((a.score for a in aggregates if a.branch == branch.id), None)
         region_score = aggregate_region(aggregates, flags, order).score if aggregates else None
         points.append(TrendPoint(wave=w, score=mine, region_score=region_score))
@@ -228,18 +241,21 @@ def action_rows(
     """
     known = {} if known is None else known
 
+    branch_id = row_id(branch)
+
     def stats_of(of: Wave) -> dict[str, ItemStat]:
-        if of.id not in known:
+        of_id = row_id(of)
+        if of_id not in known:
             document = checklist_of(db, of)
-            known[of.id] = branch_item_stats(
-                db, document=document, branch_id=branch.id, wave_id=of.id
+            known[of_id] = branch_item_stats(
+                db, document=document, branch_id=branch_id, wave_id=of_id
             )[1]
-        return known[of.id]
+        return known[of_id]
 
     today = action_service.branch_today(branch)
     rows = []
-    for action in action_service.branch_actions(db, branch_id=branch.id):
-        origin = db.get(Wave, action.wave_id)
+    for action in action_service.branch_actions(db, branch_id=branch_id):
+        origin = data.referenced(db, Wave, action.wave_id)
         before_stat = stats_of(origin).get(action.item_id)
         before = before_stat.compliance if before_stat else None
         later = (wave.starts_on, wave.id) > (origin.starts_on, origin.id)

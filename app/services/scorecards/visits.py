@@ -9,18 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import NotFound
 from app.i18n import _
 from app.models import Branch, Photo, Region, User, Visit, VisitScore, Wave
 from app.models.answer_codec import engine_values
+from app.models.base import row_id
 from app.scoring import Item, score_visit, text_for
 from app.services import disputes as dispute_service
 from app.services.access import get_branch, get_visit
 from app.services.checklists import checklist_of
-from app.services.scorecard_items import answer_text, answers_by_visit, counted_visits
-from app.services.scorecard_types import DisputeRow, SectionRef, lang
+from app.services.scorecards.data import referenced
+from app.services.scorecards.items import answer_text, answers_by_visit, counted_visits
+from app.services.scorecards.types import DisputeRow, SectionRef, lang
 
 
 def shown_percent(percent: float, met: bool) -> int:
@@ -78,7 +80,7 @@ class VisitDetail:
 def _photos(db: Session, visit_ids: list[int]) -> dict[tuple[int, str], list[Photo]]:
     out: dict[tuple[int, str], list[Photo]] = {}
     if visit_ids:
-        query = select(Photo).where(Photo.visit_id.in_(visit_ids)).order_by(Photo.id)
+        query = select(Photo).where(col(Photo.visit_id).in_(visit_ids)).order_by(col(Photo.id))
         for photo in db.exec(query):
             out.setdefault((photo.visit_id, photo.item_id), []).append(photo)
     return out
@@ -87,21 +89,22 @@ def _photos(db: Session, visit_ids: list[int]) -> dict[tuple[int, str], list[Pho
 def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail:
     """Every answer of a visit by moment of truth, with scores, comments, photos and disputes."""
     if user is not None:
-        visit = get_visit(db, user, visit.id)
-    branch = db.get(Branch, visit.branch_id)
+        visit = get_visit(db, user, row_id(visit))
+    visit_id = row_id(visit)
+    branch = referenced(db, Branch, visit.branch_id)
     wave = db.get(Wave, visit.wave_id) if visit.wave_id else None
     document = checklist_of(db, visit)
-    answers = answers_by_visit(db, [visit.id])[visit.id]
+    answers = answers_by_visit(db, [visit_id])[visit_id]
     result = score_visit(document, engine_values(answers.values()))
-    photos = _photos(db, [visit.id])
-    disputes = dispute_service.rows(db, user=user, visit_ids=[visit.id])
+    photos = _photos(db, [visit_id])
+    disputes = dispute_service.rows(db, user=user, visit_ids=[visit_id])
     sections = []
     for section in document.sections:
         lines = []
         for item in section.items:
             scored = result.items.get(item.id)
             hidden = item.kind == "photo" or (scored is not None and not scored.shown)
-            if hidden and not photos.get((visit.id, item.id)):
+            if hidden and not photos.get((visit_id, item.id)):
                 continue  # an item not asked, or a photo item without photos
             fraction = scored.fraction if scored else None
             answer = answers.get(item.id)
@@ -112,7 +115,7 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
                     score=None if fraction is None else 100.0 * fraction,
                     met=scored.met if scored else None,
                     comment=answer.comment if answer else "",
-                    photos=photos.get((visit.id, item.id), []),
+                    photos=photos.get((visit_id, item.id), []),
                     disputes=[d for d in disputes if d.dispute.item_id == item.id],
                 )
             )
@@ -124,9 +127,9 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
     return VisitDetail(
         visit=visit,
         branch=branch,
-        region=db.get(Region, branch.region_id),
+        region=referenced(db, Region, branch.region_id),
         wave=wave,
-        stored=db.get(VisitScore, visit.id),
+        stored=db.get(VisitScore, visit_id),
         sections=sections,
         deadline=dispute_service.deadline(visit),
         window_open=dispute_service.window_open(visit),
@@ -175,21 +178,22 @@ def standard_detail(
 ) -> StandardDetail:
     """The visits of a wave in which a standard applied, failures first, with their evidence."""
     if user is not None:
-        branch = get_branch(db, user, branch.id)
+        branch = get_branch(db, user, row_id(branch))
     document = checklist_of(db, wave)
     item = next((i for i in document.all_items() if i.id == item_id and i.scored), None)
     if item is None:
         raise NotFound(_("Not found."))
-    visits = counted_visits(db, branch_ids=[branch.id], wave_id=wave.id)
-    answers = answers_by_visit(db, [v.id for v in visits])
-    photos = _photos(db, [v.id for v in visits])
+    visits = counted_visits(db, branch_ids=[row_id(branch)], wave_id=row_id(wave))
+    visit_ids = [row_id(v) for v in visits]
+    answers = answers_by_visit(db, visit_ids)
+    photos = _photos(db, visit_ids)
     scores = {
         s.visit_id: s.score
-        for s in db.exec(select(VisitScore).where(VisitScore.visit_id.in_([v.id for v in visits])))
+        for s in db.exec(select(VisitScore).where(col(VisitScore.visit_id).in_(visit_ids)))
     }
     rows = []
-    for visit in visits:
-        given = answers[visit.id]
+    for visit, visit_id in zip(visits, visit_ids, strict=True):
+        given = answers[visit_id]
         scored = score_visit(document, engine_values(given.values()))
         entry = scored.items[item.id]
         if entry.fraction is None or entry.met is None:
@@ -198,12 +202,12 @@ def standard_detail(
         rows.append(
             StandardVisit(
                 visit=visit,
-                score=scores.get(visit.id),
+                score=scores.get(visit_id),
                 answer=answer_text(item, answer, lang()),
                 fraction=100.0 * entry.fraction,
                 met=entry.met,
                 comment=answer.comment if answer else "",
-                photos=photos.get((visit.id, item.id), []),
+                photos=photos.get((visit_id, item.id), []),
                 disputable=dispute_service.window_open(visit),
             )
         )
@@ -211,7 +215,7 @@ def standard_detail(
     section = document.section_of(item.id)
     return StandardDetail(
         branch=branch,
-        region=db.get(Region, branch.region_id),
+        region=referenced(db, Region, branch.region_id),
         wave=wave,
         item=item,
         section=SectionRef(section.id, section.title),

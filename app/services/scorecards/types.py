@@ -14,7 +14,8 @@ from typing import Any
 from app.i18n import _, content_language, current_language, ngettext
 from app.models import Branch, CorrectiveAction, Dispute, Region, Visit, Wave
 from app.scoring import text_for
-from app.services.scorecard_items import ItemStat
+from app.services.scorecards.data import BranchView
+from app.services.scorecards.items import ItemStat
 
 
 def N_(message: str) -> str:  # the gettext no-op marker
@@ -68,7 +69,7 @@ class SectionRef:
 class BranchRow:
     """A branch's line in a region's ranking (or in the competitor benchmark)."""
 
-    branch: Branch
+    branch: BranchView  # read as plain columns: rankings may hold a thousand branches
     region: Region
     score: float | None
     band: str | None

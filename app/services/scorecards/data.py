@@ -6,15 +6,19 @@ every visit, so a page costs the same whatever the number of visits behind it.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, col, select
 
+from app.errors import NotFound
+from app.i18n import _
 from app.models import Branch, BranchWaveScore, ChecklistVersion, Region, User, Wave, WaveBranch
 from app.scoring import BranchAggregate
 from app.services.access import branch_scope
+
+RowT = TypeVar("RowT", bound=SQLModel)
 
 
 def scope_of(db: Session, user: User | None) -> Any:
@@ -26,8 +30,16 @@ def scoped(query: Any, scope: Any) -> Any:
     return query if scope is None else query.where(scope)
 
 
+def referenced(db: Session, model: type[RowT], key: Any) -> RowT:
+    """The row a foreign key points at; NotFound if it is gone, as `checklist_of` does."""
+    row = db.get(model, key)
+    if row is None:
+        raise NotFound(_("Not found."))
+    return row
+
+
 def waves_newest_first(db: Session) -> list[Wave]:
-    return list(db.exec(select(Wave).order_by(Wave.starts_on.desc(), Wave.id.desc())))
+    return list(db.exec(select(Wave).order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())))
 
 
 def series_waves(db: Session, wave: Wave) -> list[Wave]:
@@ -39,9 +51,9 @@ def series_waves(db: Session, wave: Wave) -> list[Wave]:
     ).one()
     rows = db.exec(
         select(Wave)
-        .join(ChecklistVersion, ChecklistVersion.id == Wave.checklist_version_id)
+        .join(ChecklistVersion, col(ChecklistVersion.id) == Wave.checklist_version_id)
         .where(ChecklistVersion.checklist_id == checklist_id)
-        .order_by(Wave.starts_on, Wave.id)
+        .order_by(col(Wave.starts_on), col(Wave.id))
     ).all()
     key = (wave.starts_on, wave.id)
     return [w for w in rows if (w.starts_on, w.id) <= key]
@@ -58,11 +70,14 @@ def default_wave(db: Session) -> Wave | None:
     scored = db.exec(
         select(Wave)
         .where(
-            Wave.id.in_(select(BranchWaveScore.wave_id).where(BranchWaveScore.score.is_not(None)))
+            col(Wave.id).in_(
+                select(BranchWaveScore.wave_id).where(col(BranchWaveScore.score).is_not(None))
+            )
         )
-        .order_by(Wave.starts_on.desc(), Wave.id.desc())
+        .order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())
     ).first()
-    return scored or db.exec(select(Wave).order_by(Wave.starts_on.desc(), Wave.id.desc())).first()
+    newest = select(Wave).order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())
+    return scored or db.exec(newest).first()
 
 
 def branch_waves(db: Session, *, branch: Branch) -> list[Wave]:
@@ -72,8 +87,8 @@ def branch_waves(db: Session, *, branch: Branch) -> list[Wave]:
     return list(
         db.exec(
             select(Wave)
-            .where(Wave.id.in_(planned) | Wave.id.in_(stored))
-            .order_by(Wave.starts_on.desc(), Wave.id.desc())
+            .where(col(Wave.id).in_(planned) | col(Wave.id).in_(stored))
+            .order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())
         )
     )
 
@@ -112,13 +127,36 @@ def empty_aggregate(branch_id: int, wave_id: int) -> BranchAggregate:
     )
 
 
-BRANCH_COLUMNS = tuple(Branch.__table__.columns)
-BranchView = namedtuple("BranchView", [column.key for column in BRANCH_COLUMNS])
-BranchView.__doc__ = "A branch's columns, read-only: what rankings need, without ORM cost."
+BRANCH_COLUMNS = tuple(sa.inspect(Branch).local_table.columns)
+
+
+class BranchView(NamedTuple):
+    """A branch's columns, read-only: what rankings need, without ORM cost.
+
+    Its fields are Branch's columns in table order (checked below), and `id` is always
+    set because the row is read from the database.
+    """
+
+    id: int
+    code: str
+    name: str
+    address: str
+    region_id: int
+    timezone: str
+    latitude: float | None
+    longitude: float | None
+    competitor: bool
+    active: bool
+
+
+if BranchView._fields != tuple(column.key for column in BRANCH_COLUMNS):
+    raise RuntimeError("BranchView no longer matches the columns of Branch: update both")
 _NONE: dict[str, Any] = {}  # shared by score-only aggregates, which nothing mutates
 
 
-def score_only(branch_id: int, wave_id: int, score: float | None, visits: int = 0):
+def score_only(
+    branch_id: int, wave_id: int, score: float | None, visits: int = 0
+) -> BranchAggregate:
     """A branch's aggregate carrying only its score: enough for trends and region means."""
     return BranchAggregate(
         branch=branch_id,
@@ -142,7 +180,7 @@ def wave_rows(
     scope: Any,
     region_ids: Iterable[int] | None = None,
     full: bool = False,
-) -> list[tuple[Branch, BranchAggregate]]:
+) -> list[tuple[BranchView, BranchAggregate]]:
     """Every visible branch with a stored aggregate for the wave.
 
     Reads plain columns, not ORM objects, to stay fast for a thousand branches: the branch
@@ -163,13 +201,13 @@ def wave_rows(
         columns += [BranchWaveScore.dimensions, BranchWaveScore.must_failure_counts]
     query = scoped(
         select(*columns)
-        .join(Branch, Branch.id == BranchWaveScore.branch_id)
+        .join(Branch, col(Branch.id) == BranchWaveScore.branch_id)
         .where(BranchWaveScore.wave_id == wave_id),
         scope,
     )
     if region_ids is not None:
-        query = query.where(Branch.region_id.in_(list(region_ids)))
-    out = []
+        query = query.where(col(Branch.region_id).in_(list(region_ids)))
+    out: list[tuple[BranchView, BranchAggregate]] = []
     width = len(BRANCH_COLUMNS)
     for row in db.connection().execute(query):  # core rows, streamed: no ORM buffering
         branch = BranchView(*row[:width])
@@ -197,13 +235,13 @@ def wave_scores(
 ) -> dict[int, float | None]:
     """Branch id -> stored score in a wave (only the score: what trends need)."""
     query = scoped(
-        select(BranchWaveScore.branch_id, BranchWaveScore.score)
-        .join(Branch, Branch.id == BranchWaveScore.branch_id)
+        select(col(BranchWaveScore.branch_id), col(BranchWaveScore.score))
+        .join(Branch, col(Branch.id) == BranchWaveScore.branch_id)
         .where(BranchWaveScore.wave_id == wave_id),
         scope,
     )
     if branch_ids is not None:
-        query = query.where(BranchWaveScore.branch_id.in_(list(branch_ids)))
+        query = query.where(col(BranchWaveScore.branch_id).in_(list(branch_ids)))
     return dict(db.exec(query).all())
 
 
@@ -213,13 +251,13 @@ def wave_branches(
     """The visible branches a wave plans to shop."""
     query = scoped(
         select(Branch)
-        .join(WaveBranch, WaveBranch.branch_id == Branch.id)
+        .join(WaveBranch, col(WaveBranch.branch_id) == Branch.id)
         .where(WaveBranch.wave_id == wave_id),
         scope,
     )
     if region_ids is not None:
-        query = query.where(Branch.region_id.in_(list(region_ids)))
-    return list(db.exec(query.order_by(Branch.code)))
+        query = query.where(col(Branch.region_id).in_(list(region_ids)))
+    return list(db.exec(query.order_by(col(Branch.code))))
 
 
 def unscored_branches(
@@ -227,20 +265,21 @@ def unscored_branches(
 ) -> list[Branch]:
     """The visible branches a wave plans to shop that have no score in it yet."""
     scored = select(BranchWaveScore.branch_id).where(
-        BranchWaveScore.wave_id == wave_id, BranchWaveScore.score.is_not(None)
+        BranchWaveScore.wave_id == wave_id, col(BranchWaveScore.score).is_not(None)
     )
     query = scoped(
         select(Branch)
-        .join(WaveBranch, WaveBranch.branch_id == Branch.id)
-        .where(WaveBranch.wave_id == wave_id, Branch.id.not_in(scored)),
+        .join(WaveBranch, col(WaveBranch.branch_id) == Branch.id)
+        .where(WaveBranch.wave_id == wave_id, col(Branch.id).not_in(scored)),
         scope,
     )
     if region_ids is not None:
-        query = query.where(Branch.region_id.in_(list(region_ids)))
-    return list(db.exec(query.order_by(Branch.code)))
+        query = query.where(col(Branch.region_id).in_(list(region_ids)))
+    return list(db.exec(query.order_by(col(Branch.code))))
 
 
 def visible_regions(db: Session, *, scope: Any) -> list[Region]:
     """Regions holding at least one branch this user may see."""
     branch_regions = scoped(select(Branch.region_id), scope)
-    return list(db.exec(select(Region).where(Region.id.in_(branch_regions)).order_by(Region.code)))
+    query = select(Region).where(col(Region.id).in_(branch_regions)).order_by(col(Region.code))
+    return list(db.exec(query))
