@@ -44,10 +44,5 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign(secret: str, value: str) -> str:
-    """HMAC a value with the app secret (for the pre-login CSRF cookie)."""
-    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
-
-
 def same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))

@@ -103,10 +103,7 @@ def branch_import(
 @router.get("/admin/branches/{branch_id}")
 def branch_edit(request: Request, db: SessionDep, user: AdminUser, branch_id: int) -> Response:
     branch = svc.get_branch(db, branch_id=branch_id)
-    values = branch.model_dump()
-    region = db.get(Region, branch.region_id)
-    values["region"] = region.code if region else ""
-    return _branch_form(request, db, branch, values, {})
+    return _branch_form(request, db, branch, svc.branch_form_values(db, branch), {})
 
 
 @router.post("/admin/branches/{branch_id}")

@@ -111,11 +111,7 @@ def import_csv(
 @router.get("/{user_id}")
 def user_edit(request: Request, db: SessionDep, user: AdminUser, user_id: int) -> Response:
     target = svc.get_user(db, user_id=user_id)
-    values = target.model_dump(exclude={"password_hash"})
-    home = db.get(Region, target.home_region_id) if target.home_region_id else None
-    values["home_region"] = home.code if home else ""
-    values["regions"] = svc.region_codes_of(db, target)
-    return _form(request, db, target, values, {})
+    return _form(request, db, target, svc.user_form_values(db, target), {})
 
 
 @router.post("/{user_id}")

@@ -7,12 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlmodel import select
 
 from app.deps import AdminUser, SessionDep
 from app.forms import FormDep
 from app.i18n import _, ngettext
-from app.models import User
 from app.models.base import row_id
 from app.services import assignments, waves
 from app.services.branches import list_branches
@@ -151,9 +149,7 @@ def reassign(
 ) -> Response:
     wave = waves.get_wave(db, wave_id=wave_id)
     visit = waves.get_wave_visit(db, wave=wave, visit_id=visit_id)
-    username = shopper.split(" ", 1)[0].strip().lower()
-    target = db.exec(select(User).where(User.username == username)).first() if username else None
-    waves.reassign(db, visit=visit, shopper_id=target.id if target else (-1 if username else None))
+    target = waves.reassign_to_username(db, visit=visit, username=shopper)
     message = (
         _("Visit %(id)s given to %(name)s.", id=visit.id, name=target.name)
         if target

@@ -16,10 +16,10 @@ from pydantic import BaseModel
 
 from app.deps import SessionDep
 from app.errors import Invalid
-from app.models import Agency, VisitScore
+from app.models import Agency
 from app.models.base import row_id
 from app.scoring import DocumentError
-from app.services import access
+from app.services import access, scoring
 from app.services import agency as agencies
 from app.services.agency_import import deliver_many, deliver_visit
 from app.services.agency_zip import is_zip, read_bundle
@@ -162,13 +162,12 @@ def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
 def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport:
     """The current score of a visit this agency delivered (it may change in review)."""
     visit = access.get_agency_visit(db, agency, visit_id)
-    stored = db.get(VisitScore, visit.id)
     return ScoreReport(
         id=row_id(visit),
         external_id=visit.external_id,
         status=visit.status,
         approved_at=visit.approved_at,
-        score=stored.result if stored else None,
+        score=scoring.stored_result(db, visit=visit),
     )
 
 

@@ -209,6 +209,14 @@ def save_branch(db: Session, *, branch: Branch | None, fields: Mapping[str, str]
     return branch
 
 
+def branch_form_values(db: Session, branch: Branch) -> dict[str, Any]:
+    """A stored branch as its edit form shows it (the region by code)."""
+    values = branch.model_dump()
+    region = db.get(Region, branch.region_id)
+    values["region"] = region.code if region else ""
+    return values
+
+
 def set_branch_active(db: Session, *, branch: Branch, active: bool) -> Branch:
     """Deactivate instead of delete: past visits and scorecards keep their branch."""
     branch.active = active

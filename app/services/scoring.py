@@ -102,6 +102,12 @@ def refresh_branch_wave(db: Session, *, branch_id: int, wave_id: int) -> BranchW
     return stored
 
 
+def stored_result(db: Session, *, visit: Visit) -> dict[str, Any] | None:
+    """The visit's last recorded score (its JSON result), None before it was first scored."""
+    stored = db.get(VisitScore, visit.id)
+    return stored.result if stored else None
+
+
 def record_score(db: Session, *, visit: Visit) -> ScoreResult:
     """Rescore a visit and, when it counts (approved, in a wave), refresh its branch aggregate.
 

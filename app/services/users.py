@@ -92,6 +92,15 @@ def region_codes_of(db: Session, user: User) -> list[str]:
     )
 
 
+def user_form_values(db: Session, user: User) -> dict[str, Any]:
+    """A stored user as the edit form shows it: home region and regions by code, no hash."""
+    values = user.model_dump(exclude={"password_hash"})
+    home = db.get(Region, user.home_region_id) if user.home_region_id else None
+    values["home_region"] = home.code if home else ""
+    values["regions"] = region_codes_of(db, user)
+    return values
+
+
 def user_values(
     db: Session,
     *,

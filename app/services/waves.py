@@ -220,10 +220,6 @@ def wave_visits(
     return [WaveVisit(v, b, u) for v, b, u in rows]
 
 
-def wave_branch_ids(db: Session, *, wave: Wave) -> list[int]:
-    return list(db.exec(select(WaveBranch.branch_id).where(WaveBranch.wave_id == wave.id)))
-
-
 def active_shoppers(db: Session) -> list[User]:
     return list(
         db.exec(select(User).where(User.role == Role.shopper, User.active).order_by(User.name))
@@ -247,6 +243,17 @@ def reassign(db: Session, *, visit: Visit, shopper_id: int | None) -> Visit:
     visit.shopper_id = shopper_id
     db.add(visit)
     return visit
+
+
+def reassign_to_username(db: Session, *, visit: Visit, username: str) -> User | None:
+    """Reassign to the shopper typed in the form ("name" or "name Full Name"); blank: unassign.
+
+    Returns the new shopper (None when the visit is left open); an unknown name is refused.
+    """
+    wanted = username.split(" ", 1)[0].strip().lower()
+    target = db.exec(select(User).where(User.username == wanted)).first() if wanted else None
+    reassign(db, visit=visit, shopper_id=target.id if target else (-1 if wanted else None))
+    return target
 
 
 def cancel(db: Session, *, visit: Visit) -> None:
