@@ -235,19 +235,32 @@ def _moments_sheet(view: scorecards.Overview) -> Sheet:
     return Sheet("moments", headers, rows)
 
 
+# A text cell starting with one of these is run as a formula by spreadsheet programs
+# (CSV/formula injection, OWASP): a shopper's comment "=HYPERLINK(...)" must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: str) -> str:
+    """A text that no spreadsheet runs: a leading formula character gets an apostrophe."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _inert(value)
+    return value.isoformat(sep=" ") if hasattr(value, "isoformat") else value
+
+
 def to_csv(sheet: Sheet) -> str:
     """One sheet as CSV (UTF-8 with a byte-order mark so spreadsheet programs read Chinese)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow(sheet.headers)
+    writer.writerow([_csv_value(h) for h in sheet.headers])
     for row in sheet.rows:
-        writer.writerow(
-            [
-                "" if v is None else v.isoformat(sep=" ") if hasattr(v, "isoformat") else v
-                for v in row
-            ]
-        )
+        writer.writerow([_csv_value(v) for v in row])
     return buffer.getvalue()
 
 
@@ -260,9 +273,12 @@ def to_xlsx(sheets: list[Sheet]) -> bytes:
         ws.append(sheet.headers)
         for row in sheet.rows:
             ws.append(row)
-        for column in ws.iter_cols(min_row=2):
+        for column in ws.iter_cols(min_row=1):
             for cell in column:
-                if isinstance(cell.value, float):
+                if cell.data_type == "f":  # openpyxl makes any "=..." text a live formula
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+                elif isinstance(cell.value, float):
                     cell.number_format = "0.0"
                 elif cell.is_date:
                     cell.number_format = "yyyy-mm-dd hh:mm"

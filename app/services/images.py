@@ -163,8 +163,15 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
+    """Only the pixels: a new image from the raw samples carries no metadata of the upload.
+
+    Pillow copies a JPEG comment (COM) from the source's `info` on save, and XMP, ICC
+    descriptions or PNG text chunks could name the shopper; none of them may reach a
+    manager or a PDF, so nothing of `info` is kept.
+    """
+    bare = Image.frombytes(image.mode, image.size, image.tobytes())
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality)  # no exif=, no icc_profile=: nothing carried over
+    bare.save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 
