@@ -1,4 +1,4 @@
-"""Exported text is never a formula: CSV and XLSX cells starting with = + - @ tab or CR stay text."""
+"""Exported text never runs as a formula: cells starting with = + - @ tab or CR stay text."""
 
 from __future__ import annotations
 
