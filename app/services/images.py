@@ -32,8 +32,12 @@ THUMB_SIZE = 320
 # JPEGs decode at 1/2, 1/4 or 1/8 scale for free (draft mode); we take the smallest
 # scale whose long side still reaches DRAFT_FLOOR, so a 4000 px photo decodes at 2000 px.
 DRAFT_FLOOR = 1840
-MAX_PIXELS = {"JPEG": 120_000_000, "MPO": 120_000_000}  # draft keeps these cheap
-MAX_PIXELS_OTHER = 50_000_000
+MAX_PIXELS = {"JPEG": 120_000_000, "MPO": 120_000_000}  # draft decodes these at <= 1/2
+# Other formats decode in full: no more than a phone's camera produces (a 7000 x 7000
+# PNG of 190 KB would take some 600 MB to convert).
+MAX_PIXELS_OTHER = 24_000_000
+# Decoding is the memory-heavy step: at most this many at once per process, the rest wait.
+DECODE_SLOTS = threading.BoundedSemaphore(2)
 QUALITY, THUMB_QUALITY = 82, 70
 
 _EXIF_IFD = 0x8769
@@ -179,6 +183,12 @@ def process(data: bytes, *, max_bytes: int, tz: str | None = None, draft: bool =
     """Validate and convert an upload; raises Invalid with a message for the shopper."""
     image = _open(data, max_bytes)
     taken = captured_at(image, tz)
+    with DECODE_SLOTS:
+        return _convert(image, taken, draft=draft)
+
+
+def _convert(image: Image.Image, taken: datetime | None, *, draft: bool) -> Processed:
+    """Decode, turn upright, flatten, downscale and re-encode the photo and its thumbnail."""
     try:
         if draft and image.format in ("JPEG", "MPO"):
             image.draft("RGB", draft_request(image.width, image.height))

@@ -73,6 +73,13 @@ def test_a_decompression_bomb_is_refused_before_decoding():
     assert "too many pixels" in caught.value.message
 
 
+def test_a_png_larger_than_a_phone_camera_is_refused_before_decoding():
+    big = png_bomb(7000)  # 49 megapixels in a few kilobytes
+    with pytest.raises(Invalid, match="too many pixels"):
+        images.process(big, max_bytes=LIMIT)
+    images.process(png_bomb(4000), max_bytes=LIMIT)  # 16 MP: a phone's photo is fine
+
+
 def test_exif_orientation_6_is_stored_upright():
     result = images.process(jpeg((400, 200), orientation=6, halves=True), max_bytes=LIMIT)
     image = stored(result)
