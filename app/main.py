@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.deps import (
@@ -72,6 +73,11 @@ def _error_page(
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+def _out_of_range(exc: DataError) -> bool:
+    """PostgreSQL's "out of range" (SQLSTATE 22003) for an integer parameter."""
+    return getattr(exc.orig, "sqlstate", None) == "22003"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors, login and CSRF failures and HTTP errors to pages or JSON."""
 
@@ -95,6 +101,20 @@ def install_error_handlers(app: FastAPI) -> None:
         message = _("Page not found.") if exc.status_code == 404 else str(exc.detail)
         headers = dict(exc.headers) if exc.headers else None
         return _error_page(request, exc.status_code, message, headers=headers)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        """A number no column can hold (an id over 2^31 in a query, a huge count in a form).
+
+        Paths already refuse such ids (`app.routers.RowIdConvertor`); this catches the rest
+        before the database's error becomes a 500. Other data errors stay errors.
+        """
+        if isinstance(exc, DataError) and not _out_of_range(exc):
+            raise exc
+        if request.method in ("GET", "HEAD"):
+            return _error_page(request, 404, _("Page not found."))
+        return _error_page(request, 422, _("A number in the form is out of range."))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

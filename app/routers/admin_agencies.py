@@ -55,7 +55,7 @@ def agency_create(
     )
 
 
-@router.post("/{agency_id}/tokens")
+@router.post("/{agency_id:int}/tokens")
 def token_create(
     request: Request,
     db: SessionDep,
@@ -71,7 +71,7 @@ def token_create(
     return _page(request, db, secret=secret, token=token)
 
 
-@router.post("/{agency_id}/active")
+@router.post("/{agency_id:int}/active")
 def agency_active(
     request: Request,
     db: SessionDep,
@@ -90,7 +90,7 @@ def agency_active(
     return flash(redirect(request, "/admin/agencies"), message, "success")
 
 
-@router.post("/tokens/{token_id}/revoke")
+@router.post("/tokens/{token_id:int}/revoke")
 def token_revoke(request: Request, db: SessionDep, user: AdminUser, token_id: int) -> Response:
     token = svc.revoke_token(db, token_id=token_id)
     return flash(

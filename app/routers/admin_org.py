@@ -100,13 +100,13 @@ def branch_import(
     return import_result(request, "branches", plan, source)
 
 
-@router.get("/admin/branches/{branch_id}")
+@router.get("/admin/branches/{branch_id:int}")
 def branch_edit(request: Request, db: SessionDep, user: AdminUser, branch_id: int) -> Response:
     branch = svc.get_branch(db, branch_id=branch_id)
     return _branch_form(request, db, branch, svc.branch_form_values(db, branch), {})
 
 
-@router.post("/admin/branches/{branch_id}")
+@router.post("/admin/branches/{branch_id:int}")
 def branch_save(
     request: Request, db: SessionDep, user: AdminUser, branch_id: int, form: FormDep
 ) -> Response:
@@ -123,7 +123,7 @@ def branch_save(
     )
 
 
-@router.post("/admin/branches/{branch_id}/active")
+@router.post("/admin/branches/{branch_id:int}/active")
 def branch_active(
     request: Request,
     db: SessionDep,
@@ -192,13 +192,13 @@ def _region_form(
     return render(request, "admin/org/region_form.html", context, status_code=status)
 
 
-@router.get("/admin/regions/{region_id}")
+@router.get("/admin/regions/{region_id:int}")
 def region_edit(request: Request, db: SessionDep, user: AdminUser, region_id: int) -> Response:
     region = svc.get_region(db, region_id=region_id)
     return _region_form(request, db, region, region.model_dump(), {})
 
 
-@router.post("/admin/regions/{region_id}")
+@router.post("/admin/regions/{region_id:int}")
 def region_save(
     request: Request, db: SessionDep, user: AdminUser, region_id: int, form: FormDep
 ) -> Response:

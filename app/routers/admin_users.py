@@ -108,13 +108,13 @@ def import_csv(
     return import_result(request, "users", plan, source)
 
 
-@router.get("/{user_id}")
+@router.get("/{user_id:int}")
 def user_edit(request: Request, db: SessionDep, user: AdminUser, user_id: int) -> Response:
     target = svc.get_user(db, user_id=user_id)
     return _form(request, db, target, svc.user_form_values(db, target), {})
 
 
-@router.post("/{user_id}")
+@router.post("/{user_id:int}")
 def user_save(
     request: Request, db: SessionDep, user: AdminUser, user_id: int, form: FormDep
 ) -> Response:
@@ -132,7 +132,7 @@ def user_save(
     )
 
 
-@router.post("/{user_id}/active")
+@router.post("/{user_id:int}/active")
 def user_active(
     request: Request,
     db: SessionDep,

@@ -94,7 +94,7 @@ def wave_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep
     )
 
 
-@router.get("/{wave_id}")
+@router.get("/{wave_id:int}")
 def wave_detail(
     request: Request,
     db: SessionDep,
@@ -118,7 +118,7 @@ def wave_detail(
     return render(request, "admin/waves/detail.html", context, block="visits")
 
 
-@router.post("/{wave_id}/generate")
+@router.post("/{wave_id:int}/generate")
 def generate(request: Request, db: SessionDep, user: AdminUser, wave_id: int) -> Response:
     wave = waves.get_wave(db, wave_id=wave_id)
     report = assignments.generate_assignments(db, wave=wave)
@@ -138,7 +138,7 @@ def generate(request: Request, db: SessionDep, user: AdminUser, wave_id: int) ->
     return flash(redirect(request, f"/admin/waves/{wave.id}"), message, kind)
 
 
-@router.post("/{wave_id}/visits/{visit_id}/reassign")
+@router.post("/{wave_id:int}/visits/{visit_id:int}/reassign")
 def reassign(
     request: Request,
     db: SessionDep,
@@ -158,7 +158,7 @@ def reassign(
     return flash(redirect(request, _back(request, row_id(wave))), message, "success")
 
 
-@router.post("/{wave_id}/visits/{visit_id}/cancel")
+@router.post("/{wave_id:int}/visits/{visit_id:int}/cancel")
 def cancel(
     request: Request, db: SessionDep, user: AdminUser, wave_id: int, visit_id: int
 ) -> Response:

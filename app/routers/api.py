@@ -158,7 +158,7 @@ def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
     return JSONResponse(receipt.model_dump(), status_code=201 if done.created else 200)
 
 
-@router.get("/visits/{visit_id}/score", response_model=ScoreReport)
+@router.get("/visits/{visit_id:int}/score", response_model=ScoreReport)
 def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport:
     """The current score of a visit this agency delivered (it may change in review)."""
     visit = access.get_agency_visit(db, agency, visit_id)

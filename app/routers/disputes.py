@@ -112,12 +112,12 @@ def _detail_context(db, user, dispute_id: int) -> dict:
     }
 
 
-@router.get("/{dispute_id}")
+@router.get("/{dispute_id:int}")
 def show(request: Request, db: SessionDep, user: CurrentUser, dispute_id: int) -> Response:
     return render(request, "disputes/detail.html", _detail_context(db, user, dispute_id))
 
 
-@router.post("/{dispute_id}/decision")
+@router.post("/{dispute_id:int}/decision")
 def decide(
     request: Request,
     db: SessionDep,

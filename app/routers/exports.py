@@ -35,13 +35,13 @@ def _download(body: bytes | str, media_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/waves/{wave_id}.xlsx")
+@router.get("/waves/{wave_id:int}.xlsx")
 def workbook(db: SessionDep, user: ManagerUser, wave_id: int, region: str | None = None):
     sheets, name = _sheets(db, user, wave_id, region)
     return _download(exports.to_xlsx(sheets), XLSX, f"{name}.xlsx")
 
 
-@router.get("/waves/{wave_id}.csv")
+@router.get("/waves/{wave_id:int}.csv")
 def table(
     db: SessionDep,
     user: ManagerUser,

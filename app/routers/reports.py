@@ -36,7 +36,7 @@ def index(
     return render(request, "reports/index.html", {"page": page})
 
 
-@router.get("/branches/{branch_id}/waves/{wave_id}.pdf")
+@router.get("/branches/{branch_id:int}/waves/{wave_id:int}.pdf")
 def branch_pdf(
     request: Request,
     db: SessionDep,
@@ -80,7 +80,7 @@ def start_export(
     return flash(redirect(request, target), _("The export has started."))
 
 
-@router.get("/exports/{job_id}")
+@router.get("/exports/{job_id:int}")
 def export_status(request: Request, db: SessionDep, user: AdminUser, job_id: int) -> Response:
     job = get_job(db, job_id=job_id)
     if not is_htmx(request):
@@ -88,7 +88,7 @@ def export_status(request: Request, db: SessionDep, user: AdminUser, job_id: int
     return render(request, "reports/index.html", {"job": job}, block="job")
 
 
-@router.get("/exports/{job_id}/download")
+@router.get("/exports/{job_id:int}/download")
 def export_download(db: SessionDep, user: AdminUser, job_id: int) -> Response:
     job = get_job(db, job_id=job_id)
     path = zip_file(job)

@@ -25,7 +25,7 @@ def queue(request: Request, db: SessionDep, user: ReviewerUser) -> Response:
     return render(request, "review/queue.html", context)
 
 
-@router.get("/{visit_id}")
+@router.get("/{visit_id:int}")
 def visit_page(request: Request, db: SessionDep, user: ReviewerUser, visit_id: int) -> Response:
     page = review_page(db, user=user, visit=get_visit(db, user, visit_id))
     return render(request, "review/visit.html", {"page": page})
@@ -36,7 +36,7 @@ def _next_in_queue(db, after: int) -> str:
     return f"/review/{waiting[0]}" if waiting else "/review"
 
 
-@router.post("/{visit_id}/approve")
+@router.post("/{visit_id:int}/approve")
 def approve(request: Request, db: SessionDep, user: ReviewerUser, visit_id: int) -> Response:
     visit = get_visit(db, user, visit_id)
     review.approve(db, user=user, visit=visit)
@@ -47,7 +47,7 @@ def approve(request: Request, db: SessionDep, user: ReviewerUser, visit_id: int)
     )
 
 
-@router.post("/{visit_id}/return")
+@router.post("/{visit_id:int}/return")
 def return_visit(
     request: Request, db: SessionDep, user: ReviewerUser, visit_id: int, form: FormDep
 ) -> Response:
@@ -65,7 +65,7 @@ def return_visit(
     )
 
 
-@router.post("/{visit_id}/correct")
+@router.post("/{visit_id:int}/correct")
 def correct(
     request: Request,
     db: SessionDep,

@@ -61,7 +61,7 @@ def overview(
     return render(request, "scorecards/overview.html", context, block="results")
 
 
-@router.get("/branches/{branch_id}")
+@router.get("/branches/{branch_id:int}")
 def branch(
     request: Request, db: SessionDep, user: ManagerUser, branch_id: int, wave: int | None = None
 ) -> Response:
@@ -111,14 +111,14 @@ def _standard_page(
     return render(request, "scorecards/standard.html", context, status_code=status)
 
 
-@router.get("/branches/{branch_id}/standards/{item_id}")
+@router.get("/branches/{branch_id:int}/standards/{item_id}")
 def standard(
     request: Request, db: SessionDep, user: ManagerUser, branch_id: int, item_id: str, wave: int
 ) -> Response:
     return _standard_page(request, db, user, branch_id, item_id, wave)
 
 
-@router.post("/branches/{branch_id}/actions")
+@router.post("/branches/{branch_id:int}/actions")
 def create_action(
     request: Request,
     db: SessionDep,
@@ -160,7 +160,7 @@ def create_action(
     return flash(redirect(request, target), _("Corrective action added."), "success")
 
 
-@router.post("/actions/{action_id}")
+@router.post("/actions/{action_id:int}")
 def update_action(
     request: Request,
     db: SessionDep,
@@ -176,7 +176,7 @@ def update_action(
     return flash(redirect(request, target), message, "success")
 
 
-@router.get("/visits/{visit_id}")
+@router.get("/visits/{visit_id:int}")
 def visit(request: Request, db: SessionDep, user: ManagerUser, visit_id: int) -> Response:
     found = access.get_visit(db, user, visit_id)
     detail = scorecard_visits.visit_detail(db, user=user, visit=found)
