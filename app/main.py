@@ -73,6 +73,27 @@ def _error_page(
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+# The phone uses the location at check-in and nothing else of the device.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
+
+
+def security_headers(request: Request, response: Response, *, https: bool) -> None:
+    """Headers every response carries; pages of a logged-in user are never stored by caches."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if https:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    is_page = headers.get("content-type", "").startswith(("text/html", "application/json"))
+    if is_page and getattr(request.state, "user", None) is not None:
+        headers.setdefault("Cache-Control", "no-store")
+
+
 def _out_of_range(exc: DataError) -> bool:
     """PostgreSQL's "out of range" (SQLSTATE 22003) for an integer parameter."""
     return getattr(exc.orig, "sqlstate", None) == "22003"
@@ -179,9 +200,7 @@ def create_app() -> FastAPI:
         current_language.set(language)
         request.state.language = language
         response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        security_headers(request, response, https=settings.secure_cookies)
         if getattr(request.state, "set_pre_csrf", False):
             response.set_cookie(
                 PRE_CSRF_COOKIE,

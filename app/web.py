@@ -30,7 +30,14 @@ def _flash_serializer() -> URLSafeSerializer:
 def flash(response: Response, message: str, kind: str = "info") -> Response:
     """Show a message on the next page (kept in a signed cookie, read once)."""
     value = _flash_serializer().dumps([kind, message])
-    response.set_cookie(FLASH_COOKIE, value, httponly=True, samesite="lax", max_age=60)
+    response.set_cookie(
+        FLASH_COOKIE,
+        value,
+        httponly=True,
+        samesite="lax",
+        max_age=60,
+        secure=get_settings().secure_cookies,
+    )
     return response
 
 

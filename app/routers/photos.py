@@ -65,7 +65,7 @@ def _serve(db, user, visit_id: int, photo_id: int, *, thumb: bool) -> Response:
     return FileResponse(
         photos.file_of(photo, thumb=thumb),
         media_type="image/jpeg",
-        headers={"Cache-Control": "private, max-age=604800"},
+        headers={"Cache-Control": "private, max-age=600"},  # evidence: not kept in caches long
     )
 
 
