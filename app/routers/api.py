@@ -5,7 +5,6 @@ Documented at /docs. Errors are JSON: `{"detail": "...", "errors": ["answers.off
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from app.errors import Invalid
 from app.models import Agency
 from app.models.base import row_id
 from app.scoring import DocumentError
+from app.scoring.source import load_json
 from app.services import access, scoring
 from app.services import agency as agencies
 from app.services.agency_import import deliver_many, deliver_visit
@@ -109,10 +109,7 @@ BodyDep = Annotated[bytes, Depends(raw_body)]
 
 
 def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DocumentError([f"body: not valid JSON ({exc})"]) from None
+    return load_json(body, "body")
 
 
 @router.post(

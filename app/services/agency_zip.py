@@ -7,19 +7,23 @@ top, each one document or an array) and `photos/<external_id>/<item_id>/<file>`.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
+import zlib
 from typing import Any
 
 from app.errors import Invalid
+from app.scoring import DocumentError
+from app.scoring.source import load_json
 from app.services.agency_import import PhotoFile
 
 MAX_ENTRIES = 5000
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # uncompressed, guards against ZIP bombs
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one visits.json or one photo, unpacked
 
 
 def is_zip(data: bytes) -> bool:
-    return data[:4] == b"PK\x03\x04"
+    """A ZIP's first bytes: a local file header, or the end record of an empty archive."""
+    return data[:4] in (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def read_bundle(data: bytes) -> tuple[list[Any], dict[str, list[PhotoFile]]]:
@@ -33,6 +37,9 @@ def read_bundle(data: bytes) -> tuple[list[Any], dict[str, list[PhotoFile]]]:
         raise Invalid(f"archive: more than {MAX_ENTRIES} files")
     if sum(e.file_size for e in entries) > MAX_TOTAL_BYTES:
         raise Invalid("archive: too large once unpacked")
+    oversize = next((e.filename for e in entries if e.file_size > MAX_ENTRY_BYTES), None)
+    if oversize:
+        raise Invalid(f"{oversize}: larger than {MAX_ENTRY_BYTES // 1024 // 1024} MB unpacked")
     documents: list[Any] = []
     photos: dict[str, list[PhotoFile]] = {}
     names = {e.filename for e in entries}
@@ -42,11 +49,11 @@ def read_bundle(data: bytes) -> tuple[list[Any], dict[str, list[PhotoFile]]]:
         if parts[0] == "photos":
             if len(parts) != 4 or not all(parts[1:]):
                 raise Invalid(f"{name}: photos go in photos/<external_id>/<item_id>/<file>")
-            photos.setdefault(parts[1], []).append((parts[2], parts[3], archive.read(entry)))
+            photos.setdefault(parts[1], []).append((parts[2], parts[3], _read(archive, entry)))
         elif len(parts) == 1 and name.endswith(".json"):
             if "visits.json" in names and name != "visits.json":
                 continue
-            documents.extend(_documents(name, archive.read(entry)))
+            documents.extend(_documents(name, _read(archive, entry)))
     if not documents:
         raise Invalid("archive: no visits.json or other .json file at the top")
     known = {d.get("external_id") for d in documents if isinstance(d, dict)}
@@ -56,13 +63,21 @@ def read_bundle(data: bytes) -> tuple[list[Any], dict[str, list[PhotoFile]]]:
     return documents, photos
 
 
+def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
+    """One entry's bytes (zipfile stops at the declared size and checks the CRC)."""
+    try:
+        return archive.read(entry)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise Invalid(f"{entry.filename}: damaged in the archive ({exc})") from None
+
+
 def _ignored(name: str) -> bool:
     return name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1].startswith(".")
 
 
 def _documents(name: str, raw: bytes) -> list[Any]:
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Invalid(f"{name}: not valid JSON ({exc})") from None
+        data = load_json(raw, name)
+    except DocumentError as exc:
+        raise Invalid("; ".join(exc.errors)) from None
     return data if isinstance(data, list) else [data]
