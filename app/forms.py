@@ -12,7 +12,7 @@ from fastapi import Depends, Request, UploadFile
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.services.csv_import import ImportPlan, decode
 from app.web import flash, redirect, render
@@ -45,7 +45,17 @@ def optional_id(value: str | None) -> int | None:
 def csv_source(file: UploadFile | None, text: str) -> str:
     """The CSV text of an upload, or of the textarea (the dry run hands it back there)."""
     if file is not None and file.filename:
-        return decode(file.file.read(MAX_CSV))
+        data = file.file.read(MAX_CSV + 1)
+        if len(data) > MAX_CSV:  # refused whole, never cut at the limit
+            raise Invalid(
+                _("The file is larger than %(size)s MB.", size=MAX_CSV // 1024 // 1024),
+                field="file",
+            )
+        return decode(data)
+    if len(text) > MAX_CSV:
+        raise Invalid(
+            _("The text is larger than %(size)s MB.", size=MAX_CSV // 1024 // 1024), field="text"
+        )
     return text
 
 

@@ -67,6 +67,9 @@ class ImportPlan:
         return sum(1 for change in self.changes if change.action == action)
 
 
+MAX_CELL = 10_000  # characters: more than any name, address or note needs
+
+
 def decode(source: str | bytes) -> str:
     """CSV text from an upload: UTF-8 (with or without BOM), else GB18030 as saved by Excel."""
     if isinstance(source, str):
@@ -87,30 +90,60 @@ def read_rows(
     text = decode(source)
     if not text.strip():
         return [], [RowError(1, "file", _("The file is empty."))]
-    dialect = _dialect(text)
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = [h.strip().lower() for h in next(reader)]
+    reader = csv.reader(io.StringIO(text), _dialect(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as exc:
+        return [], [RowError(1, "file", _csv_problem(exc))]
     errors = [RowError(1, name, _("unknown column")) for name in header if name not in columns]
     errors += [RowError(1, name, _("missing column")) for name in required if name not in header]
     if errors:
         return [], errors
     rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num + 1
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over the limit, a stray quote at the end
+            errors.append(RowError(line, "row", _csv_problem(exc)))
+            break
         if any(cell.strip() for cell in cells):
             if len(cells) > len(header):
                 errors.append(RowError(line, "row", _("more cells than columns")))
+            elif any(len(cell) > MAX_CELL for cell in cells):
+                errors.append(
+                    RowError(line, "row", _("a cell is longer than %(n)s characters", n=MAX_CELL))
+                )
             else:
                 rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=False)}))
         line = reader.line_num + 1
     return rows, errors
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return _("a cell is longer than %(n)s characters", n=MAX_CELL)
+    return _("the file is not readable CSV here (%(reason)s)", reason=str(exc))
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Excel's CSV rules (doubled quotes inside quoted cells) with the header's delimiter.
+
+    Only the delimiter is sniffed: from a header line without quotes the sniffer also
+    guesses "no doubled quotes", which would split a quoted cell with a doubled quote.
+    """
     try:
-        return csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t").delimiter
     except csv.Error:
-        return csv.excel
+        delimiter = ","
+
+    class Sniffed(csv.excel):
+        pass
+
+    Sniffed.delimiter = delimiter
+    return Sniffed
 
 
 def typed_values(

@@ -110,7 +110,8 @@ def test_invalid_documents_name_every_path(db, api):
     assert listed.status_code == 422
     assert listed.json()["errors"] == ["document: must be a JSON object"]
     garbled = api["client"].post("/api/v1/visits", content=b'{"format": 1,')
-    assert garbled.status_code == 422 and garbled.json()["errors"][0].startswith("body: invalid JSON at line 1")
+    assert garbled.status_code == 422
+    assert garbled.json()["errors"][0].startswith("body: invalid JSON at line 1")
     assert not db.exec(select(Visit)).all()
 
 
