@@ -37,7 +37,7 @@ from app.scoring import Checklist as ChecklistDoc
 from app.scoring import DocumentError, VisitDocument, completeness, parse_visit
 from app.services.checklists import document_of
 from app.services.images import Processed, process
-from app.services.photos import record_photo
+from app.services.photos import MAX_PER_ITEM, record_photo
 from app.services.scoring import record_score
 from app.settings import get_settings
 
@@ -133,6 +133,14 @@ def _photo_errors(
 ) -> tuple[list[str], list[tuple[str, Processed]]]:
     errors, ready = [], []
     limit = get_settings().max_photo_bytes
+    per_item: dict[str, int] = {}
+    for item_id, _name, _data in photos:
+        per_item[item_id] = per_item.get(item_id, 0) + 1
+    for item_id, count in per_item.items():
+        if count > MAX_PER_ITEM:  # the same cap as a shopper's uploads
+            errors.append(
+                f"photos/{external_id}/{item_id}/: {count} photos, at most {MAX_PER_ITEM} per item"
+            )
     for item_id, name, data in photos:
         path = f"photos/{external_id}/{item_id}/{name}"
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 import zipfile
 
@@ -92,3 +93,27 @@ def test_a_hostile_checklist_text_is_a_document_error(text, reason):
     with pytest.raises(DocumentError) as caught:
         load_document(text)
     assert reason in " ".join(caught.value.errors)
+
+
+def test_an_agency_zip_keeps_the_shoppers_photo_cap_per_item(client, agency_headers, db):
+    from app.services.checklists import import_checklist
+    from app.services.photos import MAX_PER_ITEM
+    from tests.visit.conftest import CHECKLIST
+    from tests.visit.helpers import jpeg
+
+    import_checklist(db, source=CHECKLIST)
+    db.commit()
+    document = {"format": 1, "external_id": "CAP-1", "checklist": "visit-test", "branch": "E1"}
+    photo = jpeg((60, 40))
+    entries = {"visits.json": json.dumps([document]).encode()}
+    entries |= {f"photos/CAP-1/storefront/{n}.jpg": photo for n in range(MAX_PER_ITEM + 1)}
+    response = client.post(
+        "/api/v1/visits/bulk",
+        content=_zip(entries),
+        headers=agency_headers | {"Content-Type": "application/zip"},
+    )
+    errors = response.json()["results"][0]["errors"]
+    assert (
+        f"photos/CAP-1/storefront/: {MAX_PER_ITEM + 1} photos, at most {MAX_PER_ITEM} per item"
+        in errors
+    )
