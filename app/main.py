@@ -185,7 +185,8 @@ def create_app() -> FastAPI:
         exports,
         reports,
     ):
-        app.include_router(module.router)
+        # The OpenAPI schema (/docs) documents the agencies' API only, not the pages.
+        app.include_router(module.router, include_in_schema=module is api)
     install_error_handlers(app)
 
     @app.middleware("http")
