@@ -12,6 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import shutil
+import stat
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -119,7 +121,7 @@ def run_job(
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         for branch, (ok, payload) in _results(tasks, min(workers, max(len(tasks), 1)), settings):
             if ok:
-                archive.write(payload, report_filename(branch, wave, job.language))
+                _add_file(archive, report_filename(branch, wave, job.language), Path(payload))
             else:
                 failures.append({"branch": branch.code, "error": payload})
             done += 1
@@ -139,7 +141,7 @@ def run_job(
                 failures=failures,
                 lang=job.language,
             )
-        archive.writestr("00-summary.pdf", summary)
+        archive.writestr(_entry("00-summary.pdf"), summary)
     cache.prune()
     with new_session() as db:
         job = get_job(db, job_id=job_id)
@@ -197,3 +199,15 @@ def export_filename(db: Session, job: ReportJob) -> str:
     region = db.get(Region, job.region_id) if job.region_id else None
     parts = ["reports", wave.name, region.code if region else "", job.language]
     return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(p for p in parts if p)) + ".zip"
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A ZIP entry readable by its owner and group once unpacked (not the cache's 0600)."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.external_attr = (stat.S_IFREG | 0o644) << 16
+    return info
+
+
+def _add_file(archive: zipfile.ZipFile, name: str, path: Path) -> None:
+    with path.open("rb") as source, archive.open(_entry(name), "w") as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)

@@ -106,6 +106,8 @@ def test_hq_exports_a_wave_in_the_background(committed):
         f"RS1_{WAVE}_en.pdf",
     ]
     assert "Report East One" in pdf_text(archive.read(f"RE1_{WAVE}_en.pdf"))
+    modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in archive.infolist()}
+    assert set(modes.values()) == {0o644}, modes  # unpacked files readable by the group
     summary = pdf_text(archive.read("00-summary.pdf"))
     assert "These branches' reports could not be produced" in summary
     assert "RE2" in summary and "Mars/Olympus_Mons" in summary
