@@ -40,3 +40,9 @@ def test_behind_https_hsts_is_sent_and_every_cookie_is_secure(https, client, wor
     response = login(client, "manager", "manager-pass")
     cookies = response.headers.get_list("set-cookie")
     assert cookies and all("Secure" in c for c in cookies)
+
+
+def test_the_favicon_is_served_at_the_root(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
+    assert icon.content.startswith(b"\x89PNG")

@@ -29,6 +29,16 @@ def service_worker() -> Response:
     return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=headers)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """Browsers ask the root for it on every page; the app's own icon, cached for a day."""
+    return FileResponse(
+        STATIC / "icons" / "icon-192.png",
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 @router.get("/manifest.webmanifest", include_in_schema=False)
 def manifest() -> Response:
     name = get_settings().company_name
