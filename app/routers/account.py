@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.deps import LANGUAGE_COOKIE, SESSION_COOKIE, AuthDep, SessionDep
 from app.errors import DomainError
@@ -22,6 +23,26 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
     return "/"
+
+
+DEVICE_COOKIE = "sm_device"
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(get_settings().resolved_secret_key(), salt="device")
+
+
+def _device_user(request: Request) -> str | None:
+    """The account this browser last logged in to (signed): its owner is not throttled
+    by failures other devices caused (see app.services.throttle)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _device_serializer().loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
 
 
 @router.get("/login")
@@ -41,7 +62,13 @@ def login(
 ) -> Response:
     address = request.client.host if request.client else "unknown"
     try:
-        user = auth.authenticate(db, username=username, password=password, address=address)
+        user = auth.authenticate(
+            db,
+            username=username,
+            password=password,
+            address=address,
+            known_device=_device_user(request) == username.strip().lower(),
+        )
     except DomainError as exc:
         return render(
             request,
@@ -59,6 +86,14 @@ def login(
         samesite="lax",
         secure=settings.secure_cookies,
         max_age=settings.session_days * 86400,
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps(user.username),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=365 * 86400,
     )
     if user.language:  # the account's saved language follows it to every device
         _set_language_cookie(response, user.language)

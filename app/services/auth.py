@@ -4,46 +4,41 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, delete, select
 
-from app.errors import Invalid, TooManyAttempts
+from app.errors import Invalid
 from app.i18n import _
-from app.models import LoginAttempt, ManagerRegion, Role, User, UserSession, utcnow
+from app.models import ManagerRegion, Role, User, UserSession, utcnow
 from app.models.base import row_id
 from app.security import hash_password, needs_rehash, new_token, token_digest, verify_password
+from app.services import throttle
 from app.settings import get_settings
 
-ADDRESS_FACTOR = 4  # one address may fail this many times more often than one username
 
+def authenticate(
+    db: Session, *, username: str, password: str, address: str, known_device: bool
+) -> User:
+    """The user for good credentials, counted by `app.services.throttle` either way.
 
-def _recent_failures(db: Session, *, username: str, address: str) -> tuple[int, int]:
-    since = utcnow() - timedelta(seconds=get_settings().login_lockout_seconds)
-    by_user = db.exec(
-        select(func.count()).where(LoginAttempt.username == username, LoginAttempt.at >= since)
-    ).one()
-    by_address = db.exec(
-        select(func.count()).where(LoginAttempt.address == address, LoginAttempt.at >= since)
-    ).one()
-    return by_user, by_address
-
-
-def authenticate(db: Session, *, username: str, password: str, address: str) -> User:
-    """Return the user for good credentials; refuse while too many recent failures."""
-    username = username.strip().lower()
-    limit = get_settings().login_max_failures
-    by_user, by_address = _recent_failures(db, username=username, address=address)
-    if by_user >= limit or by_address >= limit * ADDRESS_FACTOR:
-        raise TooManyAttempts(_("Too many failed attempts. Wait a few minutes and try again."))
+    Commits once, early: the attempt must be stored before the password is checked (so
+    concurrent guesses cannot outrun the count), and the slow hash must then run with no
+    transaction open (on SQLite a login would otherwise hold the write lock that every
+    autosave waits for).
+    """
+    username = username.strip().lower()[:80]
+    keys = throttle.keys_for(username, address[:64], known_device=known_device)
+    throttle.reserve(db, keys)
     user = db.exec(select(User).where(User.username == username)).first()
+    db.commit()
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.active
     ):
-        db.add(LoginAttempt(username=username, address=address))
-        db.commit()  # the failure must be counted even though we answer with an error
         raise Invalid(_("Wrong username or password."), field="password")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.exec(delete(LoginAttempt).where(col(LoginAttempt.username) == username))
+        db.add(user)
+    throttle.release(db, keys)
+    throttle.purge(db)
     return user
 
 
