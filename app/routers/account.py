@@ -8,12 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.deps import LANGUAGE_COOKIE, SESSION_COOKIE, AuthDep, SessionDep
+from app.deps import LANGUAGE_COOKIE, SESSION_COOKIE, AuthDep, CurrentUser, SessionDep
 from app.errors import DomainError
-from app.i18n import normalize_language
+from app.i18n import _, normalize_language
 from app.services import auth
+from app.services.csv_import import FieldErrors
 from app.settings import get_settings
-from app.web import redirect, render
+from app.web import flash, redirect, render
 
 router = APIRouter()
 
@@ -102,6 +103,33 @@ def login(
 
 def _set_language_cookie(response: Response, language: str) -> None:
     response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
+
+
+@router.get("/account/password")
+def password_form(request: Request, user: CurrentUser) -> Response:
+    return render(request, "account/password.html", {"errors": {}})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    db: SessionDep,
+    auth_: AuthDep,
+    user: CurrentUser,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    assert auth_ is not None  # CurrentUser has refused anonymous requests
+    try:
+        auth.change_password(
+            db, user=user, keep_session=auth_[0].id, current=current, new=new, confirm=confirm
+        )
+    except FieldErrors as exc:
+        context = {"errors": exc.errors}
+        return render(request, "account/password.html", context, status_code=422)
+    message = _("Password changed. You were logged out on every other device.")
+    return flash(redirect(request, "/"), message, "success")
 
 
 @router.post("/logout")

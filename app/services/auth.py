@@ -12,6 +12,8 @@ from app.models import ManagerRegion, Role, User, UserSession, utcnow
 from app.models.base import row_id
 from app.security import hash_password, needs_rehash, new_token, token_digest, verify_password
 from app.services import throttle
+from app.services.csv_import import FieldErrors
+from app.services.passwords import password_problem
 from app.settings import get_settings
 
 
@@ -94,8 +96,9 @@ def create_user(
         raise Invalid(_("Username is required."), field="username")
     if role not in Role.__members__:
         raise Invalid(_("Unknown role."), field="role")
-    if len(password) < 8:
-        raise Invalid(_("Password must be at least 8 characters."), field="password")
+    problem = password_problem(password, username=username)
+    if problem:
+        raise Invalid(problem, field="password")
     if db.exec(select(User).where(User.username == username)).first():
         raise Invalid(_("That username is taken."), field="username")
     user = User(
@@ -112,3 +115,35 @@ def create_user(
     for region_id in region_ids or []:
         db.add(ManagerRegion(user_id=row_id(user), region_id=region_id))
     return user
+
+
+def change_password(
+    db: Session, *, user: User, keep_session: str, current: str, new: str, confirm: str
+) -> None:
+    """The user's own change: the current password proves it is them; every other session ends.
+
+    The hashes are checked and made before the first statement, so no write lock is held
+    while they run (see `authenticate`).
+    """
+    errors: dict[str, str] = {}
+    if not verify_password(user.password_hash, current):
+        errors["current"] = _("The current password is not right.")
+    problem = password_problem(new, username=user.username)
+    if problem:
+        errors["new"] = problem
+    elif new != confirm:
+        errors["confirm"] = _("The two new passwords differ.")
+    elif new == current:
+        errors["new"] = _("The new password is the same as the current one.")
+    if errors:
+        raise FieldErrors(errors)
+    new_hash = hash_password(new)
+    stored = db.get(User, row_id(user))
+    assert stored is not None  # the logged-in user exists
+    stored.password_hash = new_hash
+    db.add(stored)
+    db.exec(
+        delete(UserSession).where(
+            col(UserSession.user_id) == stored.id, col(UserSession.id) != keep_session
+        )
+    )
