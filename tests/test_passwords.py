@@ -88,3 +88,38 @@ def test_a_refused_change_says_why_beside_the_field(db, world, client, fields, f
     assert f'id="{field}-error"' in refused.text and message in refused.text
     client.cookies.clear()
     assert login(client, "manager", "manager-pass").status_code == 303  # unchanged
+
+
+def _last_seen(db, username: str, hours_ago: float) -> UserSession:
+    from datetime import timedelta
+
+    from app.models import utcnow
+
+    user = db.exec(select(User).where(User.username == username)).one()
+    session = db.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    session.last_seen_at = utcnow() - timedelta(hours=hours_ago)
+    db.add(session)
+    db.commit()
+    return session
+
+
+@pytest.mark.parametrize(
+    ("username", "hours_ago", "still_in"),
+    [("shopper", 11, True), ("shopper", 13, False), ("manager", 7, True), ("manager", 9, False)],
+)
+def test_an_idle_session_ends_after_its_roles_limit(
+    db, world, client, username, hours_ago, still_in
+):
+    login(client, username, f"{username}-pass")
+    _last_seen(db, username, hours_ago)
+    response = client.get("/")
+    assert (response.status_code == 200) is still_in
+
+
+def test_a_used_session_records_when_it_was_last_seen(db, world, client):
+    login(client, "shopper", "shopper-pass")
+    before = _last_seen(db, "shopper", 1).last_seen_at
+    assert client.get("/").status_code == 200
+    db.expire_all()
+    after = db.exec(select(UserSession)).one().last_seen_at
+    assert after > before  # so a phone in use is never logged out for idleness

@@ -50,6 +50,8 @@ class UserSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = timestamp(default=True)
     expires_at: datetime = timestamp()
+    # Last request seen (at most every few minutes): idle sessions end (app.services.auth).
+    last_seen_at: datetime | None = timestamp(nullable=True)
 
 
 class LoginThrottle(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
 
@@ -68,9 +68,37 @@ def session_for_token(db: Session, token: str | None) -> tuple[UserSession, User
         .join(User, col(User.id) == UserSession.user_id)
         .where(UserSession.id == token_digest(token), User.active)
     ).first()
-    if row is None or row[0].expires_at <= utcnow():
+    if row is None:
         return None
-    return row[0], row[1]
+    session, user = row
+    now = utcnow()
+    if session.expires_at <= now or now - (session.last_seen_at or session.created_at) > idle_limit(
+        user
+    ):
+        return None
+    return session, user
+
+
+SEEN_EVERY = timedelta(minutes=5)  # how stale `last_seen_at` may get before it is written
+
+
+def idle_limit(user: User) -> timedelta:
+    """How long a session may go unused: shoppers' phones longer than office browsers."""
+    settings = get_settings()
+    hours = settings.idle_hours_shopper if user.role == Role.shopper else settings.idle_hours_office
+    return timedelta(hours=hours)
+
+
+def needs_seen(session: UserSession, *, now: datetime | None = None) -> bool:
+    """Whether this request should record the session as used (a write every few minutes)."""
+    return (now or utcnow()) - (session.last_seen_at or session.created_at) >= SEEN_EVERY
+
+
+def mark_seen(db: Session, *, session_id: str, now: datetime | None = None) -> None:
+    stored = db.get(UserSession, session_id)
+    if stored is not None:
+        stored.last_seen_at = now or utcnow()
+        db.add(stored)
 
 
 def end_session(db: Session, *, token: str | None) -> None:

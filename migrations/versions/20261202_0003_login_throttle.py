@@ -1,4 +1,4 @@
-"""login throttle counters replace the login attempt log
+"""login throttle counters replace the login attempt log; sessions know when last seen
 
 Revision ID: 0003
 Revises: 0002
@@ -33,9 +33,13 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_loginattempt_at'))
         batch_op.drop_index(batch_op.f('ix_loginattempt_address'))
     op.drop_table('loginattempt')
+    with op.batch_alter_table('usersession', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_seen_at', app.models.base.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('usersession', schema=None) as batch_op:
+        batch_op.drop_column('last_seen_at')
     op.create_table('loginattempt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
