@@ -123,7 +123,7 @@ function sendOutbox() {
             if (result === "retry") throw new Error("server " + response.status);
             if (result === "stop") return null;   // logged out: the page asks for a login
             changed["/visits/" + entry.visit] = true;
-            if (entry.kind === "submit") changed["/"] = true;   // the home page lists it as submitted
+            if (entry.kind === "submit" || entry.kind === "start") changed["/"] = true;   // its status on the home page
             var done;
             if (result === "sent") {
               done = outboxStore(db, "readwrite", function (s) { return s["delete"](entry.seq); });

@@ -197,7 +197,7 @@
         return Store.remove(entry.seq).then(function () {
           localStorage.setItem(SYNC_KEY, String(Date.now()));
           changed[entry.visit] = true;
-          if (entry.kind === "submit") changed.home = true;   // the home page lists it as submitted
+          if (entry.kind === "submit" || entry.kind === "start") changed.home = true;   // its status on the home page
           hooks.sent(entry, r.body);
           return "next";
         });
