@@ -75,7 +75,7 @@ def fresh_visit(server) -> int:
     (vid,) = visit_id[0]
     execute(server, "UPDATE user SET language = 'en' WHERE id = :s", s=shopper)  # an earlier test
     for table in ("answer", "photo", "auditevent", "visitscore", "dispute"):
-        execute(server, f"DELETE FROM {table} WHERE visit_id = :v", v=vid)  # noqa: S608
+        execute(server, f"DELETE FROM {table} WHERE visit_id = :v", v=vid)
     execute(
         server,
         "UPDATE visit SET status = 'assigned', shopper_id = :s, time_in = NULL, time_out = NULL, "
@@ -166,9 +166,7 @@ def test_submit_with_something_missing_lists_it_on_the_phone_and_queues_nothing(
     assert status_of(server, visit_id) == "in_progress"
 
 
-def test_a_complete_submission_without_signal_waits_and_the_home_page_sends_it_once(
-    server, phone
-):
+def test_a_complete_submission_without_signal_waits_and_the_home_page_sends_it_once(server, phone):
     page = phone
     visit_id = fresh_visit(server)
     log_in(page, server, "shopper")
@@ -212,11 +210,14 @@ def test_a_complete_submission_without_signal_waits_and_the_home_page_sends_it_o
     assert len(answered) >= 2  # sent again after the lost answer: harmless
     assert status_of(server, visit_id) == "submitted"
     assert submissions(server, visit_id) == [("submitted",)]  # exactly once
-    assert query(
-        server,
-        "SELECT item_id FROM answer WHERE visit_id = :v GROUP BY item_id HAVING COUNT(*) > 1",
-        v=visit_id,
-    ) == []
+    assert (
+        query(
+            server,
+            "SELECT item_id FROM answer WHERE visit_id = :v GROUP BY item_id HAVING COUNT(*) > 1",
+            v=visit_id,
+        )
+        == []
+    )
     assert outbox(page) == []
     assert page.locator(f".visit-card[data-visit='{visit_id}'] [data-outbox-note]").is_hidden()
     shot(page, "submission-04-submitted-on-the-home-page")
@@ -300,9 +301,7 @@ def test_a_refusal_for_what_was_missing_clears_as_it_is_fixed(server, phone):
     assert submissions(server, visit_id) == [("submitted",)]
 
 
-def test_without_javascript_a_refused_submit_redirects_and_a_reload_sends_nothing(
-    server, browser
-):
+def test_without_javascript_a_refused_submit_redirects_and_a_reload_sends_nothing(server, browser):
     visit_id = fresh_visit(server)
     context = browser.new_context(java_script_enabled=False, **PHONE_OPTIONS)
     try:
@@ -356,14 +355,13 @@ def test_log_out_and_language_without_signal_say_they_need_the_connection(server
     assert "退出登录需要网络连接" in page.locator("[data-needs-connection]").inner_text()
     shot(page, "submission-11-needs-connection-zh")
     assert query(
-        server, "SELECT COUNT(*) FROM answer WHERE visit_id = :v AND item_id = 'greeting-words'",
+        server,
+        "SELECT COUNT(*) FROM answer WHERE visit_id = :v AND item_id = 'greeting-words'",
         v=visit_id,
     ) == [(1,)]
 
 
-def test_a_session_that_ended_while_changes_wait_logs_in_and_comes_back_to_send_them(
-    server, phone
-):
+def test_a_session_that_ended_while_changes_wait_logs_in_and_comes_back_to_send_them(server, phone):
     page = phone
     visit_id = fresh_visit(server)
     log_in(page, server, "shopper")
@@ -401,3 +399,64 @@ def test_a_session_that_ended_while_changes_wait_logs_in_and_comes_back_to_send_
     assert dict(rows) == {"greeting-words": 1, "store-tidy": 1}
     assert "All changes sent" in page.locator("[data-sync]").inner_text()
     shot(page, "submission-13-sent-after-login")
+
+
+def test_a_submission_left_on_a_closed_page_is_sent_by_the_service_worker(server, browser):
+    """Tapped with no signal, the app closed: Background Sync submits it, once."""
+    visit_id = fresh_visit(server)
+    context = browser.new_context(**PHONE_OPTIONS)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20000)
+        log_in(page, server, "shopper")
+        open_visit(page, server, visit_id)
+        answer_everything(page)
+        context.set_offline(True)
+        go_to_finish(page)
+        page.click("form[data-submit] button")
+        page.wait_for_selector("[data-submit-cancel]:visible")
+        page.wait_for_function(
+            "async () => (await (await navigator.serviceWorker.ready).sync.getTags())"
+            ".includes('sm-outbox')"
+        )
+        page.close()  # the shopper puts the phone away
+
+        context.set_offline(False)
+        blank = context.new_page()
+
+        def arrived(seconds: float) -> bool:
+            for _tick in range(int(seconds * 10)):
+                if status_of(server, visit_id) == "submitted":
+                    return True
+                blank.wait_for_timeout(100)
+            return False
+
+        if not arrived(5):  # Chromium decides when; a real phone may wait longer: nudge it
+            cdp = context.new_cdp_session(blank)
+            registrations: list[str] = []
+            cdp.on(
+                "ServiceWorker.workerRegistrationUpdated",
+                lambda e: registrations.extend(
+                    r["registrationId"] for r in e["registrations"] if not r["isDeleted"]
+                ),
+            )
+            cdp.send("ServiceWorker.enable")
+            blank.wait_for_timeout(300)
+            cdp.send(
+                "ServiceWorker.dispatchSyncEvent",
+                {
+                    "origin": server.url,
+                    "registrationId": registrations[0],
+                    "tag": "sm-outbox",
+                    "lastChance": False,
+                },
+            )
+            arrived(10)
+        assert status_of(server, visit_id) == "submitted"
+        assert submissions(server, visit_id) == [("submitted",)]
+        blank.goto(server.url + "/healthz")  # same origin, no ShopMirror page script
+        assert outbox(blank) == []
+        blank.goto(server.url + "/")
+        assert blank.locator(f".group-submitted .visit-card[data-visit='{visit_id}']").count() == 1
+    finally:
+        context.close()

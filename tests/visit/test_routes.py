@@ -279,9 +279,7 @@ def test_the_phone_submits_as_json_and_a_repeat_of_the_same_submission_is_harmle
     shopper, db, visit
 ):
     post_answer(shopper, visit, "smile", "yes", "c1")
-    refused = shopper.post(
-        f"/visits/{visit.id}/submit", data={"client_id": "sub-1"}, headers=JSON
-    )
+    refused = shopper.post(f"/visits/{visit.id}/submit", data={"client_id": "sub-1"}, headers=JSON)
     assert refused.status_code == 422
     body = refused.json()
     assert body["detail"] and {"item_id": "storefront", "kind": "photos", "needed": 1} in [
@@ -293,7 +291,10 @@ def test_the_phone_submits_as_json_and_a_repeat_of_the_same_submission_is_harmle
     upload(shopper, visit, jpeg(), item_id="storefront", cid="p2")
     data = {"client_id": "sub-2", "time_out": "2026-11-20T02:30:00Z"}
     first = shopper.post(f"/visits/{visit.id}/submit", data=data, headers=JSON)
-    assert first.status_code == 200 and first.json() == {"state": "submitted", "status": "submitted"}
+    assert first.status_code == 200 and first.json() == {
+        "state": "submitted",
+        "status": "submitted",
+    }
     again = shopper.post(f"/visits/{visit.id}/submit", data=data, headers=JSON)
     assert again.status_code == 200 and again.json()["state"] == "duplicate"
     other = shopper.post(f"/visits/{visit.id}/submit", data={"client_id": "sub-3"}, headers=JSON)
