@@ -1,6 +1,6 @@
 /* ShopMirror's outbox, shared by the page (visit.js) and the service worker (sw.js).
-   Changes made on the phone wait in IndexedDB ("shopmirror", store "outbox") until the
-   server has them. The open page sends them; when the shopper closed it with changes still
+   Changes made on the phone (answers, photos, the start and last the submission) wait in
+   IndexedDB ("shopmirror", store "outbox") until the server has them. The open page sends them; when the shopper closed it with changes still
    waiting, Background Sync wakes the service worker to send them once the signal is back.
    Both send under one lock, oldest first, with the rules below, so each change is sent by
    one of them, once. */
