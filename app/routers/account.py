@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -20,10 +21,21 @@ router = APIRouter()
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths, so the login form cannot bounce users to another site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    """Only a path on this site, so the login form cannot bounce users to another one.
+
+    The phone's "Log in" button sends the open visit's path here, so the shopper comes back
+    to it (and its waiting changes are sent). Browsers read a backslash as a slash and drop
+    tabs and newlines, which would turn "/" plus one of them plus "/evil.example" into
+    another site: any backslash or control character is refused too.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
 
 
 DEVICE_COOKIE = "sm_device"
