@@ -26,7 +26,7 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app/scoring
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 types: $(STAMP)  ## mypy (strict on app/scoring) and the import-linter layer contracts
 	$(BIN)/mypy app/scoring
