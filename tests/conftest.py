@@ -22,8 +22,15 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 from sqlmodel import Session
+
+# Hypothesis's default 200 ms per example is a wall-clock limit: with the suite's workers and a
+# busy 2-core machine an example can wait that long for a core, and the test fails for no fault
+# of the code. The properties are what is tested, not their speed (the benches time things).
+settings.register_profile("shopmirror", deadline=None)
+settings.load_profile("shopmirror")
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
 os.environ["GC_FREEZE"] = "false"  # the app's start-up freeze is for long-lived servers
