@@ -27,7 +27,7 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 types: $(STAMP)  ## mypy (strict on app/scoring, default elsewhere) and the layer contracts
 	$(BIN)/mypy

@@ -3,24 +3,39 @@
 `DATABASE_URL` picks the backend: unset means a fresh SQLite file; a PostgreSQL
 URL means a fresh database is created on that server for this run and dropped
 afterwards. Tests that need committed data across processes (the browser tests)
-get their own database from `fresh_database_url`.
+get their own database from `fresh_database_url` (or a copy of a built one from
+`copy_database`).
+
+Under pytest-xdist every worker is its own session: its own temporary directory
+(hence VAR_DIR and media), its own databases named after the worker, its own
+servers on ports the OS hands out; nothing is shared between workers.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 from sqlmodel import Session
 
+# Hypothesis's default 200 ms per example is a wall-clock limit: with the suite's workers and a
+# busy 2-core machine an example can wait that long for a core, and the test fails for no fault
+# of the code. The properties are what is tested, not their speed (the benches time things).
+settings.register_profile("shopmirror", deadline=None)
+settings.load_profile("shopmirror")
+
 BASE_URL = os.environ.get("DATABASE_URL", "")
 os.environ["GC_FREEZE"] = "false"  # the app's start-up freeze is for long-lived servers
+# "gw0", "gw1"... under pytest-xdist; in the names so a leftover database says whose it was.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _created_databases: list[str] = []
 
 
@@ -29,17 +44,47 @@ def _admin_engine():
     return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
-def fresh_database_url(tmp_dir: Path) -> str:
-    """A new, empty database of the configured kind (dropped at the end of the run)."""
-    if not BASE_URL.startswith("postgresql"):
-        return f"sqlite:///{tmp_dir / f'test-{uuid.uuid4().hex[:8]}.db'}"
-    name = f"shopmirror_test_{uuid.uuid4().hex[:10]}"
+def _new_name() -> str:
+    return f"shopmirror_test_{WORKER}_{uuid.uuid4().hex[:10]}"
+
+
+def _create_database(template: str | None = None) -> str:
+    """CREATE DATABASE on the configured server (registered for dropping); returns its URL."""
+    name = _new_name()
     engine = _admin_engine()
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy_of = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
     engine.dispose()
     _created_databases.append(name)
     return make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_database_url(tmp_dir: Path) -> str:
+    """A new, empty database of the configured kind (dropped at the end of the run)."""
+    if not BASE_URL.startswith("postgresql"):
+        return f"sqlite:///{tmp_dir / f'{_new_name()}.db'}"
+    return _create_database()
+
+
+def copy_database(source_url: str, tmp_dir: Path) -> str:
+    """A new database holding what `source_url` holds (built once, copied for each server).
+
+    Building the demo takes a migration and thousands of inserts; a copy takes a moment.
+    SQLite copies with the backup API (consistent even if a WAL file is left); PostgreSQL
+    uses the source as a template, which must have no open connection at that moment.
+    """
+    if not source_url.startswith("postgresql"):
+        target = tmp_dir / f"{_new_name()}.db"
+        source = sqlite3.connect(make_url(source_url).database or "")
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        return f"sqlite:///{target}"
+    return _create_database(template=make_url(source_url).database)
 
 
 def _drop_created_databases() -> None:
@@ -47,9 +92,19 @@ def _drop_created_databases() -> None:
         return
     engine = _admin_engine()
     with engine.connect() as conn:
-        for name in _created_databases:
+        for name in reversed(_created_databases):  # copies before the template they came from
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+    _created_databases.clear()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Drop this session's (this worker's) PostgreSQL databases, servers' ones included.
+
+    A hook rather than a fixture's teardown: a run of the browser tests alone makes
+    databases without ever asking for the `database_url` fixture.
+    """
+    _drop_created_databases()
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +124,6 @@ def database_url(test_var_dir) -> Iterator[str]:
     get_engine.cache_clear()
     yield url
     get_engine().dispose()
-    _drop_created_databases()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
 """Browser tests: a real uvicorn server on a fresh demo database, driven by Debian's chromium.
 
+The demo is built once per session (per xdist worker) for one fixed day, DEMO_DAY, and each
+server gets a copy of it: its own database and its own copy of the demo's photos.
 Screenshots go to tests/output/ (not committed); look at them after a run.
 Under CI=true a missing chromium is an error, never a skip.
 """
@@ -13,12 +15,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import fresh_database_url
+from tests.conftest import copy_database, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "tests" / "output"
@@ -32,6 +36,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The day every demo server of this session is built for (SHOPMIRROR_TODAY, else the day the
+# session started): one template serves them all, so a run across midnight stays consistent.
+DEMO_DAY = os.environ.get("SHOPMIRROR_TODAY") or datetime.now(UTC).date().isoformat()
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 PASSWORDS = {
@@ -77,6 +84,8 @@ class LiveServer:
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:  # e.g. the port was taken meanwhile
+                break
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -90,22 +99,61 @@ class LiveServer:
             self.process.wait(10)
 
 
-def demo_server(var_dir: Path) -> LiveServer:
-    """A uvicorn server (not started yet) on a fresh database loaded with the demo."""
-    env = {
+def _demo_env(var_dir: Path, database_url: str) -> dict[str, str]:
+    return {
         **os.environ,
         "VAR_DIR": str(var_dir),
-        "DATABASE_URL": fresh_database_url(var_dir),
+        "MEDIA_DIR": str(var_dir / "media"),  # never another test's MEDIA_DIR left in os.environ
+        "DATABASE_URL": database_url,
+        "SHOPMIRROR_TODAY": DEMO_DAY,
         "PYTHONUNBUFFERED": "1",
     }
-    for command in (["migrate"], ["demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+
+
+@dataclass
+class _DemoTemplate:
+    """Where this session's demo is built (set by a fixture) and, once built, its database."""
+
+    directory: Path | None = None
+    database_url: str | None = None
+
+
+_TEMPLATE = _DemoTemplate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_template_directory(tmp_path_factory) -> None:
+    """A directory of this session for the demo template; the demo is built on first use."""
+    _TEMPLATE.directory = tmp_path_factory.mktemp("demo-template")
+
+
+def _demo_template() -> _DemoTemplate:
+    """The demo built once (`shopmirror migrate` + `shopmirror demo`, as a user would)."""
+    if _TEMPLATE.database_url is None:
+        if _TEMPLATE.directory is None:
+            raise RuntimeError("demo_server is for the browser tests (tests/e2e/conftest.py)")
+        url = fresh_database_url(_TEMPLATE.directory)
+        env = _demo_env(_TEMPLATE.directory, url)
+        for command in (["migrate"], ["demo"]):
+            subprocess.run(
+                [sys.executable, "-m", "app.cli", *command],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        # The subprocesses have exited: no connection is left on the (PostgreSQL) template.
+        _TEMPLATE.database_url = url
+    return _TEMPLATE
+
+
+def demo_server(var_dir: Path) -> LiveServer:
+    """A uvicorn server (not started yet) on a fresh copy of the demo database and photos."""
+    template = _demo_template()
+    assert template.directory is not None and template.database_url is not None
+    env = _demo_env(var_dir, copy_database(template.database_url, var_dir))
+    if (template.directory / "media").is_dir():
+        shutil.copytree(template.directory / "media", var_dir / "media", dirs_exist_ok=True)
     return LiveServer(env, _free_port())
 
 
