@@ -23,7 +23,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 # Every source whose strings reach a shopper's screen: the shell, the shopper's templates,
 # the routers they use and the services whose messages those routers show.
 SHOPPER_SOURCES = [
-    *(APP / "templates" / name for name in ("base.html", "login.html", "error.html", "macros.html")),
+    *(APP / "templates" / f"{name}.html" for name in ("base", "login", "error", "macros")),
     APP / "templates" / "home" / "shopper.html",
     APP / "templates" / "home" / "_visit_card.html",
     *sorted((APP / "templates" / "visit").glob("*.html")),
