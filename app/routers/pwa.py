@@ -41,6 +41,7 @@ def favicon() -> Response:
 
 @router.get("/manifest.webmanifest", include_in_schema=False)
 def manifest() -> Response:
+    """Neutral on purpose: the name and description show under the icon on a shopper's phone."""
     name = get_settings().company_name
     icons = [
         {"src": "/static/icons/icon-192.png", "sizes": "192x192", "type": "image/png"},
@@ -55,7 +56,7 @@ def manifest() -> Response:
     body = {
         "name": name,
         "short_name": name,
-        "description": "Mystery-shopper field audits",
+        "description": _("Visit notes"),
         "start_url": "/",
         "scope": "/",
         "display": "standalone",

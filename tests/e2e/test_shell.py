@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.conftest import log_in, shot
 
 HEADINGS = {
-    "shopper": ("My visits", "我的暗访"),
+    "shopper": ("My visits", "我的访问"),
     "reviewer": ("Review queue", "审核队列"),
     "manager": ("My regions", "我的区域"),
     "admin": ("Dashboard", "总览"),

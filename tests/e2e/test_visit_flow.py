@@ -198,7 +198,7 @@ def test_the_checklist_in_chinese(server, phone):
         open_due_visit(page)
         assert page.locator("html").get_attribute("lang") == "zh-CN"
         if page.locator("form[data-start]").count():
-            assert "开始暗访" in page.locator("form[data-start] button").inner_text()
+            assert "开始访问" in page.locator("form[data-start] button").inner_text()
             shot(page, "visit-10-brief-zh")
             page.click("form[data-start] button")
             page.wait_for_selector("#checklist:not([data-not-started])")

@@ -71,7 +71,7 @@ def test_chinese_report_is_in_chinese_with_a_cjk_font(db, programme):
     data = _report(db, programme, lang="zh_CN")
     text = pdf_text(data)
     assert "暗访审核报告" in text  # translated report title
-    assert "手机门店暗访" in text  # the checklist's own zh-CN name (text_for)
+    assert "手机门店访问" in text  # the checklist's own zh-CN name (text_for)
     assert "进店接待" in text  # a moment of truth in Chinese
     assert "第 2 页，共" in text
     fonts = {

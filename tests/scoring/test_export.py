@@ -43,7 +43,7 @@ def test_demo_round_trips(demo: Checklist, fmt: str) -> None:
 def test_dict_round_trip_and_language_maps_stay_maps(demo: Checklist) -> None:
     data = checklist_to_dict(demo)
     assert parse_checklist(data) == demo
-    assert data["name"] == {"en": "Phone store visit", "zh-CN": "手机门店暗访"}
+    assert data["name"] == {"en": "Phone store visit", "zh-CN": "手机门店访问"}
     assert json.loads(dump_checklist(demo, "json"))["name"] == data["name"]
     plain = parse_checklist(doc_with(check("a", text="Plain text")))
     assert checklist_to_dict(plain)["sections"][0]["items"][0]["text"] == "Plain text"

@@ -44,7 +44,7 @@ def test_the_trail_names_every_action_and_the_queue_its_decisions(client, db, wo
 
     client.cookies.set("sm_lang", "zh_CN")
     trail = client.get(f"/review/{visit.id}").text.split('id="trail-title"')[1]
-    assert "再次提交了该暗访" in trail and "对以下项目提出了申诉" in trail
+    assert "再次提交了该访问记录" in trail and "对以下项目提出了申诉" in trail
 
 
 def test_a_failed_report_export_says_so_in_both_languages(client, db, world):

@@ -336,4 +336,4 @@ def test_a_returned_visit_shows_the_reviewers_notes_at_the_items(shopper, db, wo
 def test_the_page_is_in_chinese_for_chinese_readers(shopper, visit):
     shopper.cookies.set("sm_lang", "zh_CN")
     page = shopper.get(f"/visits/{visit.id}", headers={"accept-language": "zh-CN"}).text
-    assert "开始暗访" in page
+    assert "开始访问" in page
