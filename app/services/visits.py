@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Answer, User, Visit, VisitStatus, utcnow
 from app.models.answer_codec import decode, encode, engine_value
@@ -80,10 +80,15 @@ def lock(db: Session, visit: Visit) -> Visit:
 
 
 def ensure_editable(
-    db: Session, *, user: User, visit: Visit, client_time: datetime | None = None
+    db: Session,
+    *,
+    user: User,
+    visit: Visit,
+    client_time: datetime | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Refuse changes the policy does not allow (a submitted visit, a stale change, not yours)."""
-    permissions = visit_policy.for_visit(db, user=user, visit=visit)
+    """Refuse changes the policy does not allow (submitted, not due yet, stale, not yours)."""
+    permissions = visit_policy.for_visit(db, user=user, visit=visit, now=now)
     permissions.require(Action.edit, client_time=client_time)
 
 
@@ -104,11 +109,9 @@ def start(
     if located and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise Invalid(_("This location is not valid."), field="latitude")
     visit = lock(db, visit)
-    ensure_editable(db, user=user, visit=visit)
+    ensure_editable(db, user=user, visit=visit, now=now)  # refuses a visit not due yet
     if visit.status != VisitStatus.assigned:
         return visit
-    if visit.due_from and visit.due_from > now:
-        raise Conflict(_("This visit is not due yet."))
     visit.status = VisitStatus.in_progress
     visit.time_in = min(at, now) if at else now
     if located:
@@ -193,7 +196,7 @@ def save_answer(
     ).first()
     if row is not None and row.client_id == client_id:
         return Saved("duplicate", row)
-    ensure_editable(db, user=user, visit=visit, client_time=client_time)
+    ensure_editable(db, user=user, visit=visit, client_time=client_time, now=now)
     if timer_started_at is not None:
         _check_timer(item, stored, timer_started_at, made)
     if row is not None and not _newer(made, client_id, row):
