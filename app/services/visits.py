@@ -4,6 +4,10 @@ Answers arrive one at a time from phones on bad connections, often twice, someti
 late and out of order, sometimes from two devices. Each carries the device's
 `client_id` and the time the change was made (`client_time`): a repeated request is
 applied once, and per answer the change made last on a device wins.
+
+An answer that skip logic hides again (its item's `when` no longer holds after another
+answer changed) is removed, so that nobody reads an answer to a question that was not
+asked; the scoring core's `visible_items` decides, as it does for the form and the score.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from app.i18n import _
 from app.models import Answer, User, Visit, VisitStatus, utcnow
 from app.models.answer_codec import decode, encode, engine_value
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import DocumentError, Item, text_for
+from app.scoring import DocumentError, Item, text_for, visible_items
 from app.scoring import validate_answer as check_value
 from app.services import visit_policy
 from app.services.checklists import checklist_of
@@ -39,6 +43,7 @@ class Saved:
 
     state: str
     answer: Answer
+    dropped: tuple[str, ...] = ()  # answers removed because this one hid their items
 
 
 def timer_unit(item: Item) -> str | None:
@@ -166,6 +171,23 @@ def _newer(time_: datetime, client_id: str, row: Answer) -> bool:
     return client_id > row.client_id
 
 
+def drop_hidden(db: Session, *, doc: ChecklistDoc, visit: Visit, keep: str) -> tuple[str, ...]:
+    """Remove the answers whose items the visit's answers now hide; returns their item ids.
+
+    `keep` (the item just answered) is left alone: its own visibility is its controller's
+    to decide, and a change of that controller, even one sent out of order from an
+    outbox, runs this again.
+    """
+    rows = list(db.exec(select(Answer).where(Answer.visit_id == visit.id)))
+    shown = visible_items(doc, {row.item_id: engine_value(row) for row in rows})
+    hidden = [row for row in rows if row.item_id not in shown and row.item_id != keep]
+    for row in hidden:
+        db.delete(row)
+    if hidden:
+        db.flush()
+    return tuple(row.item_id for row in hidden)
+
+
 def save_answer(
     db: Session,
     *,
@@ -208,7 +230,7 @@ def save_answer(
     row.client_id, row.client_time, row.updated_at = client_id, made, now
     db.add(row)
     db.flush()
-    return Saved("saved", row)
+    return Saved("saved", row, drop_hidden(db, doc=doc, visit=visit, keep=item_id))
 
 
 def save_form(
@@ -251,4 +273,5 @@ def save_form(
             )
         except Invalid as exc:
             errors.append(f"{text_for(item.text, lang)}: {exc.message}")
+    drop_hidden(db, doc=doc, visit=visit, keep="")  # the whole moment came at once
     return errors
