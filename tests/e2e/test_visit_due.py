@@ -14,7 +14,7 @@ import pytest
 from babel.dates import format_skeleton
 
 from tests.e2e.conftest import log_in, shot
-from tests.visit.e2e_support import demo_server, execute, query
+from tests.visit.e2e_support import demo_server, execute, query, settle
 
 pytestmark = pytest.mark.e2e
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -196,3 +196,31 @@ def test_a_refused_photo_says_why_in_full_without_a_broken_image(server, visits,
         assert page.locator("#i-storefront .photo-refusals").count() == 0
     finally:
         switch_language(page)
+
+
+def test_an_answer_hidden_again_is_gone_from_the_phone_and_the_server(server, visits, phone):
+    page = phone
+    visit_id, _zone = visits["due"]
+    log_in(page, server, "shopper")
+    page.goto(f"{server.url}/visits/{visit_id}#s-product")
+    page.wait_for_selector("#checklist[data-restored]", state="attached")
+    if page.locator("form[data-start]").is_visible():
+        page.click("form[data-start] button")
+        page.wait_for_selector("#checklist:not([data-not-started])")
+        page.goto(f"{server.url}/visits/{visit_id}#s-product")
+    offer, terms = page.locator("#i-offer"), page.locator("#i-offer-terms")
+    offer.locator("input[value=current] + span").click()
+    terms.locator(".q-opt-yes span").click()
+    settle(page)
+    answered = "SELECT item_id FROM answer WHERE visit_id = :v AND item_id LIKE 'offer%'"
+    assert sorted(r[0] for r in query(server, answered, v=visit_id)) == ["offer", "offer-terms"]
+    offer.locator("input[value=none] + span").click()  # the terms are no longer asked
+    settle(page)
+    assert not terms.is_visible()
+    assert [r[0] for r in query(server, answered, v=visit_id)] == ["offer"]
+    offer.locator("input[value=current] + span").click()  # asked again: a blank question
+    assert terms.is_visible() and terms.locator("input:checked").count() == 0
+    settle(page)
+    page.reload()
+    page.wait_for_selector("#checklist[data-restored]", state="attached")
+    assert page.locator("#i-offer-terms input:checked").count() == 0
