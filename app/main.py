@@ -11,7 +11,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -48,6 +47,7 @@ from app.routers import (
     visits,
 )
 from app.settings import get_settings
+from app.static_files import CompressedStaticFiles
 from app.web import is_htmx, redirect, render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -179,7 +179,7 @@ def create_app() -> FastAPI:
     settings.resolved_secret_key()  # fail at start, not at the first login
     app = FastAPI(title="ShopMirror", dependencies=[Depends(csrf_protect)], lifespan=_lifespan)
     app.add_middleware(GZipMiddleware, minimum_size=800)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         account,
         home,

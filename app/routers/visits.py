@@ -120,7 +120,8 @@ def save_answer(
         client_time=visits.parse_time(client_time, field="client_time"),
         timer_started_at=visits.parse_time(timer_started_at, field="timer_started_at"),
     )
-    return JSONResponse({"state": saved.state, "answer": answer_json(saved.answer)})
+    body = {"state": saved.state, "answer": answer_json(saved.answer)}
+    return JSONResponse(body | {"dropped": list(saved.dropped)})
 
 
 @router.post("/{visit_id:int}/sections/{section_id}")

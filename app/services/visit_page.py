@@ -31,7 +31,7 @@ from app.scoring import (
 )
 from app.services.checklists import checklist_of
 from app.services.photos import photos_by_item
-from app.services.visit_policy import EDITABLE, VisitPermissions, for_visit
+from app.services.visit_policy import EDITABLE, VisitPermissions, day_label, for_visit
 from app.services.visits import timer_unit
 
 
@@ -104,9 +104,27 @@ class VisitPage:
         return self.perms.edit
 
     @property
+    def not_due(self) -> bool:
+        """The policy refuses the visit until its window opens: brief only, start disabled."""
+        return self.perms.opens_at is not None
+
+    @property
     def not_started(self) -> bool:
         """Still before the visit: the page shows the brief and the start button."""
-        return self.perms.edit and self.visit.status == VisitStatus.assigned
+        assigned = self.visit.status == VisitStatus.assigned
+        return assigned and (self.perms.edit or self.not_due)
+
+    @property
+    def opens_on(self) -> str:
+        """The day the visit opens ("7 Dec"), in the reader's language and the branch's zone."""
+        opens = self.perms.opens_at
+        return day_label(opens, self.branch.timezone) if opens else ""
+
+    @property
+    def closed_on(self) -> str:
+        """The day the visit's window closed, while the visit is still the shopper's to finish."""
+        closed = self.perms.closed_at
+        return day_label(closed, self.branch.timezone) if closed else ""
 
     @property
     def returned(self) -> bool:

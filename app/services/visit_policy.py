@@ -6,7 +6,14 @@ functions load visits through its `view` answer. Three questions, in this order:
 
 1. May the role ever do this? (a shopper never approves) -> Forbidden
 2. May this user see the visit at all? (another shopper's visit) -> NotFound, no hint
-3. Does the visit's state allow it now? (already submitted, window passed) -> Conflict
+3. Does the visit's state allow it now? (already submitted, not due yet, dispute window
+   passed) -> Conflict
+
+A visit's due window (`due_from` .. `due_until`) is judged here too: before it opens the
+shopper can neither start the visit nor answer nor add photos (the visit is planned for a
+day, and a visit done early measures the wrong day); once it has closed the visit stays open
+to finish and submit, as it always was (a late visit is better than none, and the reviewer
+sees its times), and the page says that the window has closed.
 
 Disputes are invisible to the roles that can neither raise nor decide them, so a
 shopper or a reviewer raising one is told "not found", as for a visit they cannot see.
@@ -19,11 +26,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from sqlmodel import Session, select
 
 from app.errors import Conflict, DomainError, Forbidden, NotFound
-from app.i18n import _
+from app.i18n import _, current_language
 from app.models import Branch, Dispute, ManagerRegion, Role, User, Visit, VisitStatus, utcnow
 from app.settings import get_settings
 
@@ -77,6 +86,9 @@ class Facts:
     window_open: bool = False  # approved, and the dispute window has not passed
     dispute_status: str | None = None  # the dispute being decided, if any
     returned_after: datetime | None = None  # a returned visit: its last submission
+    opens_at: datetime | None = None  # the due window opens then, still in the future
+    closed_at: datetime | None = None  # the due window closed then, already past
+    timezone: str = "UTC"  # the branch's, for the dates in messages
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,8 @@ class VisitPermissions:
 
     refusals: Mapping[Action, Refusal] = field(default_factory=lambda: MappingProxyType({}))
     returned_after: datetime | None = None
+    opens_at: datetime | None = None  # not due yet: the visit opens then
+    closed_at: datetime | None = None  # still open to the shopper, but its window closed then
 
     def can(self, action: Action | str) -> bool:
         return Action(action) not in self.refusals
@@ -146,6 +160,18 @@ class VisitPermissions:
         return self.can(Action.cancel)
 
 
+def day_label(moment: datetime, timezone: str) -> str:
+    """A day as the reader says it ("7 Dec", "12月7日"), in the branch's time zone."""
+    local = moment.astimezone(ZoneInfo(timezone or "UTC"))
+    return format_skeleton("MMMd", local, locale=current_language.get())
+
+
+def _not_due(facts: Facts) -> Refusal:
+    assert facts.opens_at is not None
+    day = day_label(facts.opens_at, facts.timezone)
+    return Refusal(Conflict, _("This visit is not due yet. It opens on %(date)s.", date=day))
+
+
 def _not_found() -> Refusal:
     return Refusal(NotFound, _("Not found."))
 
@@ -185,10 +211,14 @@ def state_refusal(action: Action, facts: Facts) -> Refusal | None:
     status = facts.status
     if action == Action.edit and status not in EDITABLE:
         return _submitted()
+    if action == Action.edit and facts.opens_at is not None:
+        return _not_due(facts)
     if action == Action.submit and status == VisitStatus.assigned:
         return Refusal(Conflict, _("Start the visit before submitting it."))
     if action == Action.submit and status not in SUBMITTABLE:
         return _submitted()
+    if action == Action.submit and facts.opens_at is not None:
+        return _not_due(facts)
     if action == Action.correct and status not in CORRECTABLE:
         return Refusal(Conflict, _("Only submitted or approved visits can be corrected."))
     if action in (Action.return_, Action.approve) and status != VisitStatus.submitted:
@@ -228,10 +258,28 @@ def judge(facts: Facts) -> VisitPermissions:
         if refusal is not None:
             refusals[action] = refusal
     returned = facts.status == VisitStatus.returned
+    still_open = facts.status in EDITABLE
     return VisitPermissions(
         refusals=MappingProxyType(refusals),
         returned_after=facts.returned_after if returned else None,
+        opens_at=facts.opens_at if still_open and visible else None,
+        closed_at=facts.closed_at if still_open and visible else None,
     )
+
+
+def due_window(
+    visit: Visit, now: datetime | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """(opens at, still ahead; closed at, already past) of the visit's due window."""
+    now = now or utcnow()
+    opens = visit.due_from if visit.due_from is not None and visit.due_from > now else None
+    closed = visit.due_until if visit.due_until is not None and visit.due_until < now else None
+    return opens, closed
+
+
+def _timezone(db: Session, visit: Visit) -> str:
+    branch = db.get(Branch, visit.branch_id)
+    return branch.timezone if branch is not None and branch.timezone else "UTC"
 
 
 def deadline(visit: Visit) -> datetime | None:
@@ -266,6 +314,7 @@ def facts_of(
     dispute: Dispute | None = None,
     now: datetime | None = None,
 ) -> Facts:
+    opens, closed = due_window(visit, now)
     return Facts(
         role=user.role,
         status=visit.status,
@@ -275,6 +324,9 @@ def facts_of(
         window_open=window_open(visit, now),
         dispute_status=dispute.status if dispute is not None else None,
         returned_after=visit.submitted_at,
+        opens_at=opens,
+        closed_at=closed,
+        timezone=_timezone(db, visit) if opens or closed else "UTC",
     )
 
 
@@ -291,11 +343,14 @@ def for_visit(
 
 
 def _state_facts(visit: Visit) -> Facts:
+    opens, closed = due_window(visit)
     return Facts(
         role="",
         status=visit.status,
         has_shopper=visit.shopper_id is not None,
         window_open=window_open(visit),
+        opens_at=opens,
+        closed_at=closed,
     )
 
 

@@ -4,6 +4,10 @@ Answers arrive one at a time from phones on bad connections, often twice, someti
 late and out of order, sometimes from two devices. Each carries the device's
 `client_id` and the time the change was made (`client_time`): a repeated request is
 applied once, and per answer the change made last on a device wins.
+
+An answer that skip logic hides again (its item's `when` no longer holds after another
+answer changed) is removed, so that nobody reads an answer to a question that was not
+asked; the scoring core's `visible_items` decides, as it does for the form and the score.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Answer, User, Visit, VisitStatus, utcnow
 from app.models.answer_codec import decode, encode, engine_value
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import DocumentError, Item, text_for
+from app.scoring import DocumentError, Item, text_for, visible_items
 from app.scoring import validate_answer as check_value
 from app.services import visit_policy
 from app.services.checklists import checklist_of
@@ -39,6 +43,7 @@ class Saved:
 
     state: str
     answer: Answer
+    dropped: tuple[str, ...] = ()  # answers removed because this one hid their items
 
 
 def timer_unit(item: Item) -> str | None:
@@ -80,10 +85,15 @@ def lock(db: Session, visit: Visit) -> Visit:
 
 
 def ensure_editable(
-    db: Session, *, user: User, visit: Visit, client_time: datetime | None = None
+    db: Session,
+    *,
+    user: User,
+    visit: Visit,
+    client_time: datetime | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Refuse changes the policy does not allow (a submitted visit, a stale change, not yours)."""
-    permissions = visit_policy.for_visit(db, user=user, visit=visit)
+    """Refuse changes the policy does not allow (submitted, not due yet, stale, not yours)."""
+    permissions = visit_policy.for_visit(db, user=user, visit=visit, now=now)
     permissions.require(Action.edit, client_time=client_time)
 
 
@@ -104,11 +114,9 @@ def start(
     if located and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise Invalid(_("This location is not valid."), field="latitude")
     visit = lock(db, visit)
-    ensure_editable(db, user=user, visit=visit)
+    ensure_editable(db, user=user, visit=visit, now=now)  # refuses a visit not due yet
     if visit.status != VisitStatus.assigned:
         return visit
-    if visit.due_from and visit.due_from > now:
-        raise Conflict(_("This visit is not due yet."))
     visit.status = VisitStatus.in_progress
     visit.time_in = min(at, now) if at else now
     if located:
@@ -163,6 +171,23 @@ def _newer(time_: datetime, client_id: str, row: Answer) -> bool:
     return client_id > row.client_id
 
 
+def drop_hidden(db: Session, *, doc: ChecklistDoc, visit: Visit, keep: str) -> tuple[str, ...]:
+    """Remove the answers whose items the visit's answers now hide; returns their item ids.
+
+    `keep` (the item just answered) is left alone: its own visibility is its controller's
+    to decide, and a change of that controller, even one sent out of order from an
+    outbox, runs this again.
+    """
+    rows = list(db.exec(select(Answer).where(Answer.visit_id == visit.id)))
+    shown = visible_items(doc, {row.item_id: engine_value(row) for row in rows})
+    hidden = [row for row in rows if row.item_id not in shown and row.item_id != keep]
+    for row in hidden:
+        db.delete(row)
+    if hidden:
+        db.flush()
+    return tuple(row.item_id for row in hidden)
+
+
 def save_answer(
     db: Session,
     *,
@@ -193,7 +218,7 @@ def save_answer(
     ).first()
     if row is not None and row.client_id == client_id:
         return Saved("duplicate", row)
-    ensure_editable(db, user=user, visit=visit, client_time=client_time)
+    ensure_editable(db, user=user, visit=visit, client_time=client_time, now=now)
     if timer_started_at is not None:
         _check_timer(item, stored, timer_started_at, made)
     if row is not None and not _newer(made, client_id, row):
@@ -205,7 +230,7 @@ def save_answer(
     row.client_id, row.client_time, row.updated_at = client_id, made, now
     db.add(row)
     db.flush()
-    return Saved("saved", row)
+    return Saved("saved", row, drop_hidden(db, doc=doc, visit=visit, keep=item_id))
 
 
 def save_form(
@@ -248,4 +273,5 @@ def save_form(
             )
         except Invalid as exc:
             errors.append(f"{text_for(item.text, lang)}: {exc.message}")
+    drop_hidden(db, doc=doc, visit=visit, keep="")  # the whole moment came at once
     return errors

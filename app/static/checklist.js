@@ -284,11 +284,23 @@
       setState(it.id, "saved", T.stale);
       return;
     }
+    (body.dropped || []).forEach(dropped);
     Store.all().then(function (list) {
       var more = list.some(function (e) { return e.visit === VISIT && e.item === entry.item && e.state !== "refused"; });
       if (!more) setState(entry.item, "saved");
     });
   };
+  /* The server removed this answer: the change just sent hid its item (skip logic). Clear it
+     here too; if a change not sent yet shows the item again, send its answer again after it. */
+  function dropped(id) {
+    var it = items.get(id);
+    if (!it) return;
+    it.sent = { value: "", comment: "" };
+    if (it.shown) { record(it); return; }
+    setValue(it, null, "");
+    Store.keep({ visit: VISIT, item: id, value: "", comment: "", client_time: P.stamp() });
+    setState(id, "", "");
+  }
   hooks.refused = function (entry) {
     if (entry.visit !== VISIT) return;
     if (entry.kind === "submit") {

@@ -1,6 +1,8 @@
 /* ShopMirror checklist: photos. Kept on the device until sent, downscaled on the phone to
    save the shopper's data (the server checks them anyway), uploaded with progress, deleted
-   through the outbox too. Started by checklist.js. */
+   through the outbox too. A photo the server refuses (too big, not an image, the item takes
+   none, the visit is closed) leaves no broken thumbnail: its place shows why, in a line as
+   wide as the item, with Discard. Started by checklist.js. */
 (function () {
   "use strict";
   var MAX_SIDE = 2048;
@@ -63,27 +65,56 @@
       }).catch(function () { return file; });
     }
 
-    function thumbFor(it, url) {
+    /* A file the browser cannot show as an image gets a plain tile with its name, not a
+       broken image. */
+    function plainTile(img, name) {
+      var tile = document.createElement("span");
+      tile.className = "q-thumb-file";
+      tile.textContent = name || "?";
+      img.replaceWith(tile);
+    }
+    function thumbFor(it, url, blob, name) {
       var list = $(".q-thumbs", it.el);
       var li = tpl.content.firstElementChild.cloneNode(true);
       var img = $("img", li);
-      img.src = url;
       img.alt = fmt(T.photo_of, { num: list.children.length + 1, item: ctx.legendText(it) });
+      if (blob && !/^image\//.test(blob.type || "")) plainTile(img, name);
+      else {
+        img.addEventListener("error", function () { plainTile(img, name); });
+        img.src = url;
+      }
       list.appendChild(li);
       return li;
     }
     function pendingThumb(it, entry) {
-      var li = thumbFor(it, URL.createObjectURL(entry.blob));
+      if (entry.state === "refused") { showRefusal(it, entry); return null; }
+      var li = thumbFor(it, URL.createObjectURL(entry.blob), entry.blob, entry.name);
       li.dataset.seq = entry.seq;
       li.classList.add("uploading");
-      $(".q-thumb-state", li).textContent = entry.state === "refused" ? entry.reason : T.waiting;
-      if (entry.state === "refused") markRefused(li, entry);
+      $(".q-thumb-state", li).textContent = T.waiting;
       return li;
     }
-    function markRefused(li, entry) {
-      li.classList.remove("uploading"); li.classList.add("failed");
-      $("progress", li).hidden = true;
-      $(".q-thumb-state", li).textContent = T.refused + ": " + entry.reason;
+    /* Why the server refused a photo, readable, with Discard to forget it on this phone. */
+    function showRefusal(it, entry) {
+      var box = $(".q-photos", it.el);
+      var list = $(".photo-refusals", box);
+      if (!list) {
+        list = document.createElement("ul");
+        list.className = "photo-refusals";
+        box.insertBefore(list, $(".photo-buttons", box));
+      }
+      var li = document.createElement("li"), text = document.createElement("span");
+      li.setAttribute("role", "alert");
+      li.dataset.refusedSeq = entry.seq;
+      text.textContent = fmt(T.photo_refused, { name: entry.name || "", reason: entry.reason || T.refused });
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "link"; b.textContent = T.discard;
+      b.addEventListener("click", function () {
+        P.store.remove(entry.seq).then(P.status);
+        li.remove();
+        if (!list.children.length) list.remove();
+      });
+      li.appendChild(text); li.appendChild(b); list.appendChild(li);
     }
     function photoSent(entry, body) {
       var li = $(".q-thumb[data-seq='" + entry.seq + "']", root);
@@ -92,6 +123,12 @@
       li.classList.remove("uploading");
       li.dataset.photoId = body.id;
       $("a", li).href = body.url;
+      var tile = $(".q-thumb-file", li);   // the server's copy is a JPEG the browser can show
+      if (tile) {
+        var img = document.createElement("img");
+        img.width = img.height = 80; img.alt = ""; img.src = body.thumb;
+        tile.replaceWith(img);
+      }
       $("progress", li).hidden = true;
       $(".q-thumb-state", li).textContent = "";
       ctx.setState(entry.item, "saved");
@@ -99,7 +136,10 @@
     }
     function photoRefused(entry) {
       var li = $(".q-thumb[data-seq='" + entry.seq + "']", root);
-      if (li) markRefused(li, entry);
+      var el = li || $(".q-item[data-item='" + entry.item + "']", root);
+      var it = el ? ctx.itemOf(el) : null;
+      if (li) li.remove();
+      if (it && !$("[data-refused-seq='" + entry.seq + "']", it.el)) showRefusal(it, entry);
       ctx.refresh();
     }
     function addFiles(it, files) {
@@ -109,7 +149,11 @@
             kind: "photo", visit: ctx.visit, item: it.id, blob: r[1], name: file.name || "photo.jpg",
             captured_at: r[0], client_time: P.stamp()
           };
-          return P.enqueue(entry).then(function () { pendingThumb(it, entry); ctx.refresh(); });
+          return P.enqueue(entry).then(function () {
+            // refused already (a quick server): its message is up, no thumbnail to add
+            if (!$("[data-refused-seq='" + entry.seq + "']", it.el)) pendingThumb(it, entry);
+            ctx.refresh();
+          });
         });
       });
     }
