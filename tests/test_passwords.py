@@ -123,3 +123,8 @@ def test_a_used_session_records_when_it_was_last_seen(db, world, client):
     db.expire_all()
     after = db.exec(select(UserSession)).one().last_seen_at
     assert after > before  # so a phone in use is never logged out for idleness
+
+
+def test_every_page_of_a_logged_in_user_links_to_the_password_change(client, world):
+    login(client, "shopper", "shopper-pass")
+    assert 'href="/account/password"' in client.get("/").text
