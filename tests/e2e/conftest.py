@@ -216,3 +216,18 @@ def shot(page, name: str) -> Path:
     path = OUTPUT / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def switch_language(page, button: str = ".lang-switch button") -> None:
+    """Tap the language switch and wait until the page is in the other language.
+
+    The switch first checks the connection (it says so offline), so the navigation starts
+    a moment after the tap: waiting for `load` alone could still see the old page.
+    """
+    before = page.locator("html").get_attribute("lang")
+    page.click(button)
+    page.wait_for_function(
+        "lang => document.documentElement.lang && document.documentElement.lang !== lang",
+        arg=before,
+    )
+    page.wait_for_load_state()

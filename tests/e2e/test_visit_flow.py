@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import log_in, shot
+from tests.e2e.conftest import log_in, shot, switch_language
 from tests.visit.e2e_support import (
     answer_everything,
     demo_server,
@@ -192,8 +192,7 @@ def test_a_shopper_does_a_visit_on_a_phone(server, phone):
 def test_the_checklist_in_chinese(server, phone):
     page = phone
     log_in(page, server, "shopper")
-    page.click(".lang-switch button")
-    page.wait_for_load_state()
+    switch_language(page)
     try:
         open_due_visit(page)
         assert page.locator("html").get_attribute("lang") == "zh-CN"
@@ -207,5 +206,4 @@ def test_the_checklist_in_chinese(server, phone):
         assert no_sideways_scroll(page)
         shot(page, "visit-11-checklist-zh")
     finally:
-        page.click(".lang-switch button")
-        page.wait_for_load_state()
+        switch_language(page)
