@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -21,6 +22,23 @@ async def _echo_length(scope, receive, send):
     await send({"type": "http.response.body", "body": str(total).encode()})
 
 
+def _run_in_own_loop(coroutine) -> None:
+    """asyncio.run in a thread of its own: a browser test in this worker may hold a loop."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    if failure:
+        raise failure[0]
+
+
 def _call(chunks: list[bytes], *, declared: int | None, limit: int = 100):
     sent: list[dict] = []
     pulled = 0
@@ -37,7 +55,7 @@ def _call(chunks: list[bytes], *, declared: int | None, limit: int = 100):
 
     app = BodyLimitMiddleware(_echo_length, limit_for=lambda _path: limit)
     scope = {"type": "http", "path": "/x", "headers": headers}
-    asyncio.run(app(scope, receive, send))
+    _run_in_own_loop(app(scope, receive, send))
     return sent[0]["status"], sent[-1]["body"], pulled
 
 
