@@ -87,13 +87,14 @@ def security_headers(request: Request, response: Response, *, https: bool) -> No
     """Headers every response carries; pages of a logged-in user are never stored by caches."""
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
+    if https:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if not headers.get("content-type", "").startswith("text/html"):
+        return  # the rest concern documents; scripts and images on a phone stay light
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    if https:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    is_page = headers.get("content-type", "").startswith(("text/html", "application/json"))
-    if is_page and getattr(request.state, "user", None) is not None:
+    if getattr(request.state, "user", None) is not None:
         headers.setdefault("Cache-Control", "no-store")
 
 

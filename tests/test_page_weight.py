@@ -56,3 +56,36 @@ def test_shopper_pages_load_no_htmx_office_pages_do(client, world):
     login(client, "reviewer", "reviewer-pass")
     assert HTMX in client.get("/").text
     assert HTMX in client.get("/review").text
+
+
+def test_the_checklist_scripts_come_as_one_bundle_in_their_order(client):
+    import brotli
+
+    from app.main import STATIC_DIR
+    from app.static_files import BUNDLES
+
+    parts = [(STATIC_DIR / name).read_bytes() for name in BUNDLES["visit.bundle.js"]]
+    packed = client.get("/static/visit.bundle.js", headers={"accept-encoding": "br"})
+    assert packed.status_code == 200 and packed.headers["content-encoding"] == "br"
+    body = brotli.decompress(packed.content) if packed.content[:1] != b"/" else packed.content
+    assert body == b"\n;\n".join(parts)
+    again = client.get(
+        "/static/visit.bundle.js",
+        headers={"accept-encoding": "br", "if-none-match": packed.headers["etag"]},
+    )
+    assert again.status_code == 304
+    plain = client.get("/static/visit.bundle.js", headers={"accept-encoding": "gzip"})
+    assert plain.headers["content-encoding"] == "gzip" and plain.content == body
+
+
+def test_an_open_visit_loads_the_bundle_not_its_parts(client, world, db):
+    from app.services.checklists import import_checklist
+    from tests.visit.conftest import CHECKLIST, make_visit
+
+    version, _ = import_checklist(db, source=CHECKLIST)
+    visit = make_visit(db, world, version)
+    db.commit()
+    login(client, "shopper", "shopper-pass")
+    page = client.get(f"/visits/{visit.id}").text
+    assert '<script src="/static/visit.bundle.js" defer>' in page
+    assert '<script src="/static/checklist.js"' not in page

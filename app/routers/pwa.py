@@ -33,7 +33,7 @@ def service_worker() -> Response:
 def favicon() -> Response:
     """Browsers ask the root for it on every page; the app's own icon, cached for a day."""
     return FileResponse(
-        STATIC / "icons" / "icon-192.png",
+        STATIC / "icons" / "icon-32.png",
         media_type="image/png",
         headers={"Cache-Control": "public, max-age=86400"},
     )
