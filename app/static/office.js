@@ -94,7 +94,10 @@
   document.addEventListener("htmx:sendError", noConnection);
   document.addEventListener("htmx:timeout", noConnection);
 
-  /* Filters: the form's controls follow the address, which is what the results show. */
+  /* Filters: the form's controls follow the address, which is what the results show.
+   * htmx's snapshot for Back keeps the controls' first choices (HTML attributes), not the
+   * ones made since, so they are set again from the address; a name the address lacks
+   * (only the page first loaded can lack one) takes the choice the server drew. */
   function syncFilters() {
     var params = new URLSearchParams(location.search);
     document.querySelectorAll("form.filters").forEach(function (form) {
@@ -116,23 +119,6 @@
     });
   }
 
-  /* Before htmx keeps a page for Back, write the controls' state into their attributes:
-   * its snapshot is HTML, and HTML without this shows the page's first choices. */
-  function freezeFilters() {
-    document.querySelectorAll("form.filters").forEach(function (form) {
-      Array.prototype.forEach.call(form.elements, function (control) {
-        if (control.tagName === "SELECT") {
-          Array.prototype.forEach.call(control.options, function (o) { o.defaultSelected = o.selected; });
-        } else if (control.type === "checkbox" || control.type === "radio") {
-          control.defaultChecked = control.checked;
-        } else if (control.name && control.type !== "hidden") {
-          control.defaultValue = control.value;
-        }
-      });
-    });
-  }
-
-  document.addEventListener("htmx:beforeHistorySave", freezeFilters);
   document.addEventListener("htmx:historyRestore", syncFilters);
   window.addEventListener("pageshow", syncFilters); // reload and the browser's back-forward cache
   window.addEventListener("popstate", function () { setTimeout(syncFilters, 0); });
