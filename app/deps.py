@@ -10,13 +10,14 @@ from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.db import new_session
 from app.errors import Forbidden, NotFound
 from app.models import Role, User, UserSession
 from app.security import new_token, same
-from app.services.auth import session_for_token
+from app.services.auth import mark_seen, needs_seen, session_for_token
 
 SESSION_COOKIE = "sm_session"
 PRE_CSRF_COOKIE = "sm_csrf"
@@ -72,6 +73,13 @@ def get_auth(
             # request's session cannot expire them (error pages still show the navigation).
             db.expunge(found[0])
             db.expunge(found[1])
+            if needs_seen(found[0]):  # every few minutes: a write with no read before it
+                db.commit()
+                try:
+                    mark_seen(db, session_id=found[0].id)
+                    db.commit()
+                except OperationalError:  # busy: the next request records it instead
+                    db.rollback()
     user = found[1] if found else None
     request.state.user = user
     if found:

@@ -12,9 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.body_limit import MAX_BULK_BYTES, MB, BodyLimitMiddleware
+from app.db import new_session
 from app.deps import (
     LANGUAGE_COOKIE,
     PRE_CSRF_COOKIE,
@@ -161,6 +164,16 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+BULK_DELIVERY_PATH = "/api/v1/visits/bulk"
+
+
+def body_limit_for(path: str) -> int:
+    """The largest body a path takes: an agency's bulk ZIP, else a photo with its form."""
+    if path == BULK_DELIVERY_PATH:
+        return MAX_BULK_BYTES
+    return get_settings().max_photo_bytes + MB
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.resolved_secret_key()  # fail at start, not at the first login
@@ -213,7 +226,15 @@ def create_app() -> FastAPI:
         return response
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> Response:
+        """For load balancers and the phone's connection check: is the database answering?"""
+        try:
+            with new_session(write=False) as db:
+                db.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
 
+    # Outermost, so no middleware or handler reads a body before its size is checked.
+    app.add_middleware(BodyLimitMiddleware, limit_for=body_limit_for)
     return app

@@ -39,9 +39,15 @@ class Settings(BaseSettings):
     default_language: str = "en"
     base_url: str = "http://localhost:8000"
     max_photo_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
+    # Failed logins per username and address before each further one waits, the first wait
+    # and the longest (the wait doubles per failure in between): slowed down, never locked.
     login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_seconds: int = Field(default=300, ge=1)
+    login_backoff_seconds: int = Field(default=15, ge=1)
+    login_lockout_seconds: int = Field(default=900, ge=1)
     session_days: int = Field(default=14, ge=1)
+    # A session unused this long ends (OWASP ASVS V7): shoppers' phones, office browsers.
+    idle_hours_shopper: int = Field(default=12, ge=1)
+    idle_hours_office: int = Field(default=8, ge=1)
     dispute_window_days: int = Field(default=7, ge=0)
     export_keep_days: int = Field(default=7, ge=1)  # bulk report ZIPs are large: delete old ones
     company_name: str = "ShopMirror"

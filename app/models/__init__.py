@@ -16,7 +16,7 @@ from app.models.states import (
     ReportJobStatus,
     VisitStatus,
 )
-from app.models.user import LoginAttempt, ManagerRegion, Role, User, UserSession
+from app.models.user import LoginThrottle, ManagerRegion, Role, User, UserSession
 from app.models.visit import Answer, AuditEvent, Photo, Visit, VisitScore
 from app.models.wave import Wave, WaveBranch
 
@@ -36,7 +36,7 @@ __all__ = [
     "Dispute",
     "DisputeStatus",
     "LabelledState",
-    "LoginAttempt",
+    "LoginThrottle",
     "ManagerRegion",
     "Photo",
     "Region",

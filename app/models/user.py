@@ -1,4 +1,4 @@
-"""Accounts, their roles, manager regions, sessions and login attempts."""
+"""Accounts, their roles, manager regions, sessions and login throttling."""
 
 from __future__ import annotations
 
@@ -50,12 +50,18 @@ class UserSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = timestamp(default=True)
     expires_at: datetime = timestamp()
+    # Last request seen (at most every few minutes): idle sessions end (app.services.auth).
+    last_seen_at: datetime | None = timestamp(nullable=True)
 
 
-class LoginAttempt(SQLModel, table=True):
-    """Failed logins, kept to throttle guessing per username and per address."""
+class LoginThrottle(SQLModel, table=True):
+    """Failed-login counters that slow guessing down (backoff) instead of locking accounts.
 
-    id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=80, index=True)
-    address: str = Field(max_length=64, index=True)
-    at: datetime = timestamp(default=True, index=True)
+    One row per key: a username at one address (``pair:``), a username from unknown devices
+    (``user:``), an address for unknown devices (``addr:``). See `app.services.throttle`.
+    """
+
+    key: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    next_allowed_at: datetime = timestamp(default=True)
+    updated_at: datetime = timestamp(default=True, index=True)

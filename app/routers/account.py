@@ -3,25 +3,59 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.deps import LANGUAGE_COOKIE, SESSION_COOKIE, AuthDep, SessionDep
+from app.deps import LANGUAGE_COOKIE, SESSION_COOKIE, AuthDep, CurrentUser, SessionDep
 from app.errors import DomainError
-from app.i18n import normalize_language
+from app.i18n import _, normalize_language
 from app.services import auth
+from app.services.csv_import import FieldErrors
 from app.settings import get_settings
-from app.web import redirect, render
+from app.web import flash, redirect, render
 
 router = APIRouter()
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths, so the login form cannot bounce users to another site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    """Only a path on this site, so the login form cannot bounce users to another one.
+
+    The phone's "Log in" button sends the open visit's path here, so the shopper comes back
+    to it (and its waiting changes are sent). Browsers read a backslash as a slash and drop
+    tabs and newlines, which would turn "/" plus one of them plus "/evil.example" into
+    another site: any backslash or control character is refused too.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+DEVICE_COOKIE = "sm_device"
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(get_settings().resolved_secret_key(), salt="device")
+
+
+def _device_user(request: Request) -> str | None:
+    """The account this browser last logged in to (signed): its owner is not throttled
+    by failures other devices caused (see app.services.throttle)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _device_serializer().loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
 
 
 @router.get("/login")
@@ -41,7 +75,13 @@ def login(
 ) -> Response:
     address = request.client.host if request.client else "unknown"
     try:
-        user = auth.authenticate(db, username=username, password=password, address=address)
+        user = auth.authenticate(
+            db,
+            username=username,
+            password=password,
+            address=address,
+            known_device=_device_user(request) == username.strip().lower(),
+        )
     except DomainError as exc:
         return render(
             request,
@@ -60,6 +100,14 @@ def login(
         secure=settings.secure_cookies,
         max_age=settings.session_days * 86400,
     )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps(user.username),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=365 * 86400,
+    )
     if user.language:  # the account's saved language follows it to every device
         _set_language_cookie(response, user.language)
     return response
@@ -67,6 +115,33 @@ def login(
 
 def _set_language_cookie(response: Response, language: str) -> None:
     response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
+
+
+@router.get("/account/password")
+def password_form(request: Request, user: CurrentUser) -> Response:
+    return render(request, "account/password.html", {"errors": {}})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    db: SessionDep,
+    auth_: AuthDep,
+    user: CurrentUser,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    assert auth_ is not None  # CurrentUser has refused anonymous requests
+    try:
+        auth.change_password(
+            db, user=user, keep_session=auth_[0].id, current=current, new=new, confirm=confirm
+        )
+    except FieldErrors as exc:
+        context = {"errors": exc.errors}
+        return render(request, "account/password.html", context, status_code=422)
+    message = _("Password changed. You were logged out on every other device.")
+    return flash(redirect(request, "/"), message, "success")
 
 
 @router.post("/logout")

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from app.body_limit import MAX_BULK_BYTES
 from app.deps import SessionDep
 from app.errors import Invalid
 from app.models import Agency
@@ -26,7 +27,6 @@ from app.services.agency_zip import is_zip, read_bundle
 
 router = APIRouter(prefix="/api/v1", tags=["Agency visits"])
 bearer = HTTPBearer(auto_error=False, description="An agency API token (`smk_…`) from HQ.")
-MAX_BULK_BYTES = 256 * 1024 * 1024
 
 EXAMPLE = {
     "format": 1,

@@ -23,6 +23,7 @@ from app.forms import wants_json
 from app.i18n import _, content_language
 from app.models import Answer, Visit
 from app.models.answer_codec import engine_value
+from app.scoring import Problem
 from app.services import access, submission, visit_page, visits
 from app.web import flash, redirect, render
 
@@ -60,8 +61,13 @@ def _page(request: Request, db: SessionDep, user, visit, problems=None, status_c
 
 
 @router.get("/{visit_id:int}")
-def show(request: Request, db: SessionDep, user: ShopperUser, visit_id: int) -> Response:
-    return _page(request, db, user, access.get_visit(db, user, visit_id))
+def show(
+    request: Request, db: SessionDep, user: ShopperUser, visit_id: int, missing: str = ""
+) -> Response:
+    """The visit; `?missing=1` (where a refused no-JS submission lands) lists what blocks it now."""
+    visit = access.get_visit(db, user, visit_id)
+    problems = submission.submission_problems(db, visit=visit) if missing else None
+    return _page(request, db, user, visit, problems=problems)
 
 
 @router.post("/{visit_id:int}/start")
@@ -152,6 +158,15 @@ async def save_section(
     return flash(response, _("Saved."), "success")
 
 
+def _problem_json(problem: Problem) -> dict:
+    return {
+        "item_id": problem.item_id,
+        "kind": problem.kind,
+        "needed": problem.needed,
+        "text": submission.problem_text(problem),
+    }
+
+
 @router.post("/{visit_id:int}/submit")
 def submit(
     request: Request,
@@ -159,14 +174,34 @@ def submit(
     user: ShopperUser,
     visit_id: int,
     time_out: OptionalForm = None,
+    client_id: OptionalForm = None,
 ) -> Response:
+    """Submit the visit: JSON for the phone's outbox, post/redirect/get for a plain form.
+
+    The outbox sends its submission with a `client_id`, so a retry of one already applied
+    answers "duplicate" instead of "already submitted". Nothing here renders a page in
+    answer to the POST: a refused plain form goes to the visit with what is missing
+    (`?missing=1`), so reloading never sends the submission again.
+    """
     visit = access.get_visit(db, user, visit_id)
     try:
-        submission.submit(
-            db, user=user, visit=visit, time_out=visits.parse_time(time_out, field="time_out")
+        done = submission.submit_once(
+            db,
+            user=user,
+            visit=visit,
+            client_id=client_id or None,
+            time_out=visits.parse_time(time_out, field="time_out"),
         )
     except submission.Incomplete as exc:
-        return _page(request, db, user, visit, problems=exc.problems, status_code=422)
+        if wants_json(request):
+            problems = [_problem_json(p) for p in exc.problems]
+            return JSONResponse({"detail": exc.message, "problems": problems}, status_code=422)
+        return flash(
+            redirect(request, f"/visits/{visit.id}?missing=1#problems"), exc.message, "error"
+        )
+    if wants_json(request):
+        state = "duplicate" if done.duplicate else "submitted"
+        return JSONResponse({"state": state, "status": done.visit.status})
     return flash(
         redirect(request, f"/visits/{visit.id}"), _("Visit submitted. Thank you!"), "success"
     )

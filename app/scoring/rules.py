@@ -87,6 +87,13 @@ def _check_choice(
             continue
         oid = option.get("id")
         if isinstance(oid, str):
+            if oid.lower() == "na":  # formats.md: reserved, it is the plain N/A answer
+                errs.append(
+                    (
+                        (*loc, "options", k, "id"),
+                        f"option id {oid!r} is reserved for N/A; choose another id",
+                    )
+                )
             if oid in seen:
                 errs.append(((*loc, "options", k, "id"), f"duplicate option id {oid!r}"))
             seen.add(oid)

@@ -2,48 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, delete, select
 
-from app.errors import Invalid, TooManyAttempts
+from app.errors import Invalid
 from app.i18n import _
-from app.models import LoginAttempt, ManagerRegion, Role, User, UserSession, utcnow
+from app.models import ManagerRegion, Role, User, UserSession, utcnow
 from app.models.base import row_id
 from app.security import hash_password, needs_rehash, new_token, token_digest, verify_password
+from app.services import throttle
+from app.services.csv_import import FieldErrors
+from app.services.passwords import password_problem
 from app.settings import get_settings
 
-ADDRESS_FACTOR = 4  # one address may fail this many times more often than one username
 
+def authenticate(
+    db: Session, *, username: str, password: str, address: str, known_device: bool
+) -> User:
+    """The user for good credentials, counted by `app.services.throttle` either way.
 
-def _recent_failures(db: Session, *, username: str, address: str) -> tuple[int, int]:
-    since = utcnow() - timedelta(seconds=get_settings().login_lockout_seconds)
-    by_user = db.exec(
-        select(func.count()).where(LoginAttempt.username == username, LoginAttempt.at >= since)
-    ).one()
-    by_address = db.exec(
-        select(func.count()).where(LoginAttempt.address == address, LoginAttempt.at >= since)
-    ).one()
-    return by_user, by_address
-
-
-def authenticate(db: Session, *, username: str, password: str, address: str) -> User:
-    """Return the user for good credentials; refuse while too many recent failures."""
-    username = username.strip().lower()
-    limit = get_settings().login_max_failures
-    by_user, by_address = _recent_failures(db, username=username, address=address)
-    if by_user >= limit or by_address >= limit * ADDRESS_FACTOR:
-        raise TooManyAttempts(_("Too many failed attempts. Wait a few minutes and try again."))
+    Commits once, early: the attempt must be stored before the password is checked (so
+    concurrent guesses cannot outrun the count), and the slow hash must then run with no
+    transaction open (on SQLite a login would otherwise hold the write lock that every
+    autosave waits for).
+    """
+    username = username.strip().lower()[:80]
+    keys = throttle.keys_for(username, address[:64], known_device=known_device)
+    throttle.reserve(db, keys)
     user = db.exec(select(User).where(User.username == username)).first()
+    db.commit()
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.active
     ):
-        db.add(LoginAttempt(username=username, address=address))
-        db.commit()  # the failure must be counted even though we answer with an error
         raise Invalid(_("Wrong username or password."), field="password")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.exec(delete(LoginAttempt).where(col(LoginAttempt.username) == username))
+        db.add(user)
+    throttle.release(db, keys)
+    throttle.purge(db)
     return user
 
 
@@ -71,9 +68,37 @@ def session_for_token(db: Session, token: str | None) -> tuple[UserSession, User
         .join(User, col(User.id) == UserSession.user_id)
         .where(UserSession.id == token_digest(token), User.active)
     ).first()
-    if row is None or row[0].expires_at <= utcnow():
+    if row is None:
         return None
-    return row[0], row[1]
+    session, user = row
+    now = utcnow()
+    if session.expires_at <= now or now - (session.last_seen_at or session.created_at) > idle_limit(
+        user
+    ):
+        return None
+    return session, user
+
+
+SEEN_EVERY = timedelta(minutes=5)  # how stale `last_seen_at` may get before it is written
+
+
+def idle_limit(user: User) -> timedelta:
+    """How long a session may go unused: shoppers' phones longer than office browsers."""
+    settings = get_settings()
+    hours = settings.idle_hours_shopper if user.role == Role.shopper else settings.idle_hours_office
+    return timedelta(hours=hours)
+
+
+def needs_seen(session: UserSession, *, now: datetime | None = None) -> bool:
+    """Whether this request should record the session as used (a write every few minutes)."""
+    return (now or utcnow()) - (session.last_seen_at or session.created_at) >= SEEN_EVERY
+
+
+def mark_seen(db: Session, *, session_id: str, now: datetime | None = None) -> None:
+    stored = db.get(UserSession, session_id)
+    if stored is not None:
+        stored.last_seen_at = now or utcnow()
+        db.add(stored)
 
 
 def end_session(db: Session, *, token: str | None) -> None:
@@ -99,8 +124,9 @@ def create_user(
         raise Invalid(_("Username is required."), field="username")
     if role not in Role.__members__:
         raise Invalid(_("Unknown role."), field="role")
-    if len(password) < 8:
-        raise Invalid(_("Password must be at least 8 characters."), field="password")
+    problem = password_problem(password, username=username)
+    if problem:
+        raise Invalid(problem, field="password")
     if db.exec(select(User).where(User.username == username)).first():
         raise Invalid(_("That username is taken."), field="username")
     user = User(
@@ -117,3 +143,35 @@ def create_user(
     for region_id in region_ids or []:
         db.add(ManagerRegion(user_id=row_id(user), region_id=region_id))
     return user
+
+
+def change_password(
+    db: Session, *, user: User, keep_session: str, current: str, new: str, confirm: str
+) -> None:
+    """The user's own change: the current password proves it is them; every other session ends.
+
+    The hashes are checked and made before the first statement, so no write lock is held
+    while they run (see `authenticate`).
+    """
+    errors: dict[str, str] = {}
+    if not verify_password(user.password_hash, current):
+        errors["current"] = _("The current password is not right.")
+    problem = password_problem(new, username=user.username)
+    if problem:
+        errors["new"] = problem
+    elif new != confirm:
+        errors["confirm"] = _("The two new passwords differ.")
+    elif new == current:
+        errors["new"] = _("The new password is the same as the current one.")
+    if errors:
+        raise FieldErrors(errors)
+    new_hash = hash_password(new)
+    stored = db.get(User, row_id(user))
+    assert stored is not None  # the logged-in user exists
+    stored.password_hash = new_hash
+    db.add(stored)
+    db.exec(
+        delete(UserSession).where(
+            col(UserSession.user_id) == stored.id, col(UserSession.id) != keep_session
+        )
+    )

@@ -1,7 +1,13 @@
-"""Submitting a visit: the completeness check, the time out, the score and the audit trail."""
+"""Submitting a visit: the completeness check, the time out, the score and the audit trail.
+
+A phone queues its submission in the outbox like any answer and may send it twice (the
+answer to the first try lost on a bad connection): the submission's `client_id` is kept in
+the audit event, and the same id again is answered as done without touching the visit.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,12 +67,28 @@ def problem_text(problem: Problem) -> str:
     return _("Photos needed: %(min)s", min=problem.needed)
 
 
-def _snapshot(db: Session, visit: Visit, score: float | None) -> dict[str, Any]:
-    return {
+MAX_CLIENT_ID = 64
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The visit after a submission; `duplicate` when this was a repeat of one already applied."""
+
+    visit: Visit
+    duplicate: bool = False
+
+
+def _snapshot(
+    db: Session, visit: Visit, score: float | None, client_id: str | None
+) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {
         "answers": answers_of(db, row_id(visit)),
         "photos": sum(photo_counts(db, visit.id).values()),
         "score": score,
     }
+    if client_id:
+        snapshot["client_id"] = client_id
+    return snapshot
 
 
 def _last_submission(db: Session, visit: Visit) -> AuditEvent | None:
@@ -80,6 +102,34 @@ def _last_submission(db: Session, visit: Visit) -> AuditEvent | None:
     ).first()
 
 
+def _already_applied(db: Session, visit: Visit, user: User, client_id: str | None) -> bool:
+    """This submission (same client id, same shopper) was applied before: a retried request."""
+    if not client_id or visit.shopper_id != user.id:
+        return False
+    last = _last_submission(db, visit)
+    return bool(last and isinstance(last.after, dict) and last.after.get("client_id") == client_id)
+
+
+def submit_once(
+    db: Session,
+    *,
+    user: User,
+    visit: Visit,
+    client_id: str | None = None,
+    time_out: datetime | None = None,
+    now: datetime | None = None,
+) -> Submitted:
+    """`submit`, where the same `client_id` again is harmless (reported as a duplicate)."""
+    if client_id is not None and len(client_id) > MAX_CLIENT_ID:
+        raise Invalid(_("A change id of 1 to 64 characters is required."), field="client_id")
+    visit = lock(db, visit)
+    if _already_applied(db, visit, user, client_id):
+        return Submitted(visit, duplicate=True)
+    return Submitted(
+        submit(db, user=user, visit=visit, time_out=time_out, now=now, client_id=client_id)
+    )
+
+
 def submit(
     db: Session,
     *,
@@ -87,6 +137,7 @@ def submit(
     visit: Visit,
     time_out: datetime | None = None,
     now: datetime | None = None,
+    client_id: str | None = None,
 ) -> Visit:
     """Check completeness, record the time out, score and lock the visit for the reviewer."""
     now = now or utcnow()
@@ -113,7 +164,7 @@ def submit(
             at=now,
             action="resubmitted" if resubmit else "submitted",
             before=previous.after if previous else None,
-            after=_snapshot(db, visit, result.score),
+            after=_snapshot(db, visit, result.score, client_id),
         )
     )
     return visit

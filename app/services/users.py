@@ -24,6 +24,7 @@ from app.services.csv_import import (
     read_rows,
     typed_values,
 )
+from app.services.passwords import password_problem
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 USER_COLUMNS = (
@@ -38,7 +39,6 @@ USER_COLUMNS = (
     "active",
 )
 LANGUAGE_CODES = ("", "en", "zh_CN")
-MIN_PASSWORD = 8
 
 
 @dataclass
@@ -165,8 +165,10 @@ def _user_value(
             raise ValueError(_("unknown region '%(code)s'", code=unknown[0]))
         return {"regions": codes}
     if name == "password":
-        if value and len(value) < MIN_PASSWORD:
-            raise ValueError(_("Password must be at least 8 characters."))
+        owner = current.username if current else ""
+        problem = password_problem(value, username=owner) if value else None
+        if problem:
+            raise ValueError(problem)
         return {"password": value} if value else {}
     return {"active": parse_bool(value) if value else True}
 
@@ -199,6 +201,8 @@ def _store(
     user.name = user.name or user.username
     if password:
         user.password_hash = hash_password(password)
+        if user.id is not None:  # a reset by HQ ends every session the user had
+            db.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
     db.add(user)
     db.flush()
     if user.role != Role.manager:

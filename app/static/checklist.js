@@ -13,6 +13,12 @@
   var RULES = rulesEl ? JSON.parse(rulesEl.textContent) : { space: " ", items: [] };
   var VISIT = P.D.visit;
   var SUBMIT_KEY = "sm-submit-" + VISIT, STARTED_KEY = "sm-started-" + VISIT;
+  /* Marks on the items are shown once the shopper tried to submit (or the server refused),
+     then follow the answers: an item fixed loses its mark at once. */
+  var flagged = false;
+  /* When this phone last changed the visit: a refusal for what was missing is out of date
+     once the shopper has changed something since the tap that it answered. */
+  var lastChange = 0;
 
   /* ---------- items: values on screen ---------- */
   var rules = {};
@@ -75,11 +81,16 @@
 
   /* ---------- skip logic, progress and what blocks submission, by the server's rules ---------- */
   var photos;   // photos.js, started below
+  var current = [];   // what blocks submission now
   function refresh() {
     var answers = {}, counts = {};
     items.forEach(function (it) { answers[it.id] = valueOf(it); counts[it.id] = photos ? photos.count(it) : 0; });
     var shown = C.shown(RULES, answers);
     var problems = C.problems(RULES, answers, counts);
+    serverProblems().forEach(function (p) {   // the server saw more missing than this phone does
+      var known = problems.some(function (q) { return q.item_id === p.item_id && q.kind === p.kind; });
+      if (shown[p.item_id] && !known) problems.push(p);
+    });
     var open = {};
     problems.forEach(function (p) { open[p.item_id] = true; });
     var done = 0, total = 0, per = {};
@@ -99,7 +110,26 @@
       el.textContent = p[0] + "/" + p[1];
       el.classList.toggle("full", p[0] === p[1]);
     });
+    current = problems;
     renderProblems(problems);
+    markItems(problems);
+    showSubmission();
+  }
+  /* Each shown item's own marks, from the problems of now (never a stale server list). */
+  function markItems(problems) {
+    var per = {};
+    problems.forEach(function (p) { (per[p.item_id] = per[p.item_id] || []).push(p); });
+    items.forEach(function (it) {
+      $$(".field-error", it.el).forEach(function (e) { e.remove(); });
+      var mine = flagged && it.shown ? per[it.id] || [] : [];
+      it.el.classList.toggle("has-problem", mine.length > 0);
+      var anchor = $(".q-note", it.el) || $(".q-help", it.el) || $("legend", it.el);
+      mine.slice().reverse().forEach(function (p) {
+        var e = document.createElement("p");
+        e.className = "field-error"; e.textContent = problemText(p);
+        anchor.insertAdjacentElement("afterend", e);
+      });
+    });
   }
   function problemText(p) {
     if (p.kind === "short") return fmt(T.short, { min: p.needed });
@@ -124,6 +154,7 @@
     var any = list.children.length > 0;
     $("[data-missing]", root).hidden = !any;
     $("[data-ready]", root).hidden = any;
+    $("[data-refused]", root).hidden = !(any && flagged);   // never beside "everything is answered"
   }
 
   /* ---------- item states ---------- */
@@ -192,6 +223,13 @@
     f.addEventListener("submit", function (e) { e.preventDefault(); });
   });
 
+  /* Every change of this visit made here (answers, photos, deletions) moves lastChange on. */
+  var enqueue = P.enqueue;
+  P.enqueue = function (entry) {
+    if (entry.kind !== "submit" && entry.visit === VISIT) lastChange = P.stamp();
+    return enqueue(entry);
+  };
+
   /* ---------- the other jobs ---------- */
   var stopwatch;
   var nav = window.SMNavigation.init(root, {
@@ -221,7 +259,8 @@
       var pending = mine.some(function (e) { return e.item === it.id && e.kind === "answer"; });
       if (pending && state !== "saving") setState(it.id, "waiting");
     });
-    if (localStorage.getItem(SUBMIT_KEY)) trySubmit(info);
+    submission = P.submissionOf(info.list, VISIT);
+    showSubmission(info);
   };
   hooks.sending = function (entry) { if (entry.visit === VISIT && entry.kind === "answer") setState(entry.item, "saving"); };
   hooks.failed = function (entry) {
@@ -231,6 +270,7 @@
   hooks.sent = function (entry, body) {
     if (entry.visit !== VISIT) return;
     if (entry.kind === "start") { markStarted(); return; }
+    if (entry.kind === "submit") { submitted(); return; }
     if (entry.kind === "photo") { photos.sent(entry, body); return; }
     if (entry.kind !== "answer") return;
     var it = items.get(entry.item);
@@ -251,6 +291,13 @@
   };
   hooks.refused = function (entry) {
     if (entry.visit !== VISIT) return;
+    if (entry.kind === "submit") {
+      submission = entry;
+      if (entry.problems) flagged = true;
+      refresh();
+      nav.showSection("finish", true);
+      return;
+    }
     if (entry.kind === "photo") { photos.refused(entry); return; }
     var it = items.get(entry.item);
     if (it) { it.sent = null; refusedUi(it, entry); }
@@ -283,38 +330,86 @@
     });
   }
 
+  /* ---------- submitting: checked here by the server's rules, then queued last ---------- */
+  /* The submission is a change like the others: it waits in the outbox behind the answers
+     and photos, and the page, the service worker or the next page opened sends it, once (its
+     client id makes a repeat harmless). Nothing is queued while something is missing. */
   var submitForm = $("form[data-submit]", root);
-  var submitting = false;
-  function submitNote(text) { $("[data-submit-status]", submitForm).textContent = text || ""; }
-  /* Submission needs the server: once nothing of this visit waits, and it answers, submit. */
-  function trySubmit(info) {
-    if (submitting) return;
-    var mine = P.waiting(info.list).filter(function (e) { return e.visit === VISIT; });
-    if (mine.length || info.halted) { submitNote(info.offline ? T.submit_offline : T.submit_wait); return; }
-    submitting = true;
-    fetch("/healthz", { cache: "no-store" }).then(function (r) {
-      if (!r.ok) throw new Error("down");
-      submitForm.elements.time_out.value = localStorage.getItem(SUBMIT_KEY);
-      localStorage.removeItem(SUBMIT_KEY);
-      submitForm.submit();
-    }).catch(function () {
-      submitting = false;
-      submitNote(T.submit_offline);
-      setTimeout(function () { P.drain(); }, 3000);
-    });
+  var submission = null;   // this visit's submission in the outbox (waiting or refused)
+  var submitNoteEl = $("[data-submit-status]", submitForm), cancelBtn = $("[data-submit-cancel]", submitForm);
+  var refusalEl = $("[data-submit-refusal]", root);
+  /* What the server said was missing when it refused the submission, until changed since. */
+  function serverProblems() {
+    if (!submission || submission.state !== "refused" || !submission.problems) return [];
+    return lastChange > submission.client_time ? [] : submission.problems;
+  }
+  function showSubmission(info) {
+    if (!cancelBtn) return;   // called while the page is still being set up
+    var offline = info ? info.offline : !navigator.onLine;
+    var halted = info && info.halted;
+    var waiting = submission && submission.state !== "refused";
+    var refused = submission && submission.state === "refused";
+    if (refused && submission.problems && !current.length && lastChange > submission.client_time) {
+      // refused for what was missing, and everything is answered now: that refusal is stale
+      Store.remove(submission.seq).then(P.status);
+      submission = null; refused = false;
+    }
+    cancelBtn.hidden = !waiting;
+    submitNoteEl.textContent = waiting ? (halted ? T.login : offline ? T.submit_offline : T.submit_wait) : "";
+    if (refusalEl) {
+      refusalEl.hidden = !refused || !!submission.problems;
+      $("[data-submit-refusal-text]", refusalEl).textContent = refused ? P.reasonOf(submission) : "";
+    }
+    root.toggleAttribute("data-submission-waiting", !!waiting);
+  }
+  function submitted() {
+    submission = null;
+    try { sessionStorage.removeItem("sm-mot-" + VISIT); } catch (e) { /* private mode */ }
+    location.replace("/visits/" + VISIT);   // the submitted page, fresh from the server
+  }
+  function queueSubmission(timeOut) {
+    var when = P.stamp(), id = P.newId();
+    var entry = {
+      kind: "submit", visit: VISIT, client_id: id, client_time: when,
+      label: ($("h1") || {}).textContent || "",
+      body: { client_id: id, time_out: timeOut || new Date().toISOString(), client_time: String(when) }
+    };
+    submission = entry;
+    showSubmission();
+    return P.enqueue(entry);
   }
   submitForm.addEventListener("submit", function (e) {
     e.preventDefault();
-    if (!localStorage.getItem(SUBMIT_KEY)) localStorage.setItem(SUBMIT_KEY, new Date().toISOString());
-    $("[data-submit-cancel]", submitForm).hidden = false;
-    P.status();
-    P.drain();
+    flagged = true;
+    refresh();
+    if (current.length) {   // the same verdict as the server's: say what, queue nothing
+      var first = $("[data-missing-list] a", root);
+      $("[data-refused]", root).focus();
+      if (first) first.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    if (submission && submission.state !== "refused") return;   // already on its way
+    var refusedBefore = submission;
+    (refusedBefore ? Store.remove(refusedBefore.seq) : Promise.resolve()).then(function () {
+      return queueSubmission();
+    });
   });
-  $("[data-submit-cancel]", submitForm).addEventListener("click", function () {
-    localStorage.removeItem(SUBMIT_KEY);
-    this.hidden = true;
-    submitNote("");
+  cancelBtn.addEventListener("click", function () {
+    var entry = submission;
+    if (!entry || entry.state === "refused") return;
+    if (entry.seq === P.sendingSeq()) return;   // already in the air: the server decides
+    submission = null;
+    Store.remove(entry.seq).then(P.status);
+    showSubmission();
   });
+  if (refusalEl) {
+    $("[data-submit-discard]", refusalEl).addEventListener("click", function () {
+      if (!submission || submission.state !== "refused") return;
+      Store.remove(submission.seq).then(P.status);
+      submission = null;
+      showSubmission();
+    });
+  }
 
   function markStarted() {
     root.removeAttribute("data-not-started");
@@ -335,6 +430,7 @@
   });
   Promise.all([Store.kept(VISIT), Store.all()]).then(function (r) {
     r[0].forEach(function (local) {
+      lastChange = Math.max(lastChange, local.client_time || 0);
       var it = items.get(local.item);
       if (!it) return;
       if (local.client_time > it.ct) {
@@ -344,6 +440,7 @@
     });
     r[1].filter(function (e) { return e.visit === VISIT; }).forEach(function (entry) {
       if (entry.kind === "start") markStarted();
+      if (entry.kind === "submit") { submission = entry; if (entry.state === "refused" && entry.problems) flagged = true; }
       var it = items.get(entry.item);
       if (entry.kind === "photo" && it) photos.pendingThumb(it, entry);
       if (entry.kind === "delete") {
@@ -354,8 +451,10 @@
         if (entry.state === "refused") refusedUi(it, entry); else setState(it.id, "waiting");
       }
     });
+    var older = localStorage.getItem(SUBMIT_KEY);   // a submission tapped before the outbox took them
+    localStorage.removeItem(SUBMIT_KEY);
     refresh();
-    if (localStorage.getItem(SUBMIT_KEY)) $("[data-submit-cancel]", submitForm).hidden = false;
+    if (older && !submission && !current.length) queueSubmission(older);
     root.dataset.restored = "";   // what this phone kept is on screen
     P.status();
     P.drain();
@@ -366,7 +465,8 @@
   var refusedBox = $("#problems");
   if (refusedBox) {  // the server refused a submission: show the live list instead
     refusedBox.hidden = true;
-    $("[data-refused]", root).hidden = false;
+    flagged = true;
+    refresh();
     nav.showSection("finish", true);
   }
   stopwatch.tick();

@@ -1,6 +1,6 @@
 /* ShopMirror's outbox, shared by the page (visit.js) and the service worker (sw.js).
-   Changes made on the phone wait in IndexedDB ("shopmirror", store "outbox") until the
-   server has them. The open page sends them; when the shopper closed it with changes still
+   Changes made on the phone (answers, photos, the start and last the submission) wait in
+   IndexedDB ("shopmirror", store "outbox") until the server has them. The open page sends them; when the shopper closed it with changes still
    waiting, Background Sync wakes the service worker to send them once the signal is back.
    Both send under one lock, oldest first, with the rules below, so each change is sent by
    one of them, once. */
@@ -35,6 +35,7 @@
     }
     var url = base + "/answers", fields = entry.body;
     if (entry.kind === "start") url = base + "/start";
+    if (entry.kind === "submit") url = base + "/submit";
     if (entry.kind === "delete") {
       url = base + "/photos/" + entry.photo + "/delete";
       fields = { client_time: String(entry.client_time) };
@@ -55,14 +56,31 @@
     return "refused";
   }
 
+  /* A response that ended on the login form (a session gone, redirected) is a 401, never a
+     "sent": its 200 is the login page's, and the change did not reach the visit. */
+  function landedOnLogin(url) {
+    try { return new URL(url, scope.location.href).pathname === "/login"; } catch (e) { return false; }
+  }
+
   /* POST a change with the session's CSRF token; the answer's status and JSON body. */
   function post(url, body, csrf) {
     return fetch(url, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
     }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; });
+      var status = r.redirected && landedOnLogin(r.url) ? 401 : r.status;
+      return r.json().catch(function () { return {}; }).then(function (j) { return { status: status, body: j }; });
     });
+  }
+
+  /* Keep a refused change with what the server said: its message, its status (a 404 on a
+     visit means it is no longer this shopper's) and, for a submission, what is missing. */
+  function refuse(entry, status, body) {
+    entry.state = "refused";
+    entry.code = status;
+    entry.reason = (body && body.detail) || String(status);
+    if (body && body.problems) entry.problems = body.problems;
+    return entry;
   }
 
   function waiting(list) { return list.filter(function (e) { return e.state !== "refused"; }); }
@@ -76,6 +94,7 @@
 
   scope.SMOutbox = {
     open: open, requestFor: requestFor, post: post, outcome: outcome, waiting: waiting, summary: summary,
+    refuse: refuse, landedOnLogin: landedOnLogin,
     LOCK: "sm-sync", SYNC_TAG: "sm-outbox"
   };
 })(self);

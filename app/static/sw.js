@@ -1,13 +1,13 @@
 /* ShopMirror service worker (served as /sw.js so it controls the whole site).
-   Keeps what a shopper needs for the visits due now, so an open visit can be opened and
-   filled with no signal. Pages: network first (fresh answers when online), the cached copy
+   Keeps what a shopper needs for the visits due now, so an open visit can be opened,
+   filled and submitted with no signal. Pages: network first (fresh answers when online), the cached copy
    when offline. Static files: cached, refreshed in the background. Photos: cached (they
-   never change). Answers and photos are queued by the page (IndexedDB, see outbox.js);
+   never change). Answers, photos and the submission are queued by the page (IndexedDB, see outbox.js);
    when the page was closed with some still waiting, Background Sync has this worker send
    them once the signal is back. */
 "use strict";
 importScripts("/static/outbox.js");
-var VERSION = "sm-v3";
+var VERSION = "sm-v4";
 var STATIC = VERSION + "-static";
 var PAGES = "sm-pages";      // kept across versions: the shopper's cached visits
 var PHOTOS = "sm-photos";
@@ -122,13 +122,13 @@ function sendOutbox() {
             var result = SMOutbox.outcome(entry, response.status), body = response.body;
             if (result === "retry") throw new Error("server " + response.status);
             if (result === "stop") return null;   // logged out: the page asks for a login
-            changed[entry.visit] = true;
+            changed["/visits/" + entry.visit] = true;
+            if (entry.kind === "submit" || entry.kind === "start") changed["/"] = true;   // its status on the home page
             var done;
             if (result === "sent") {
               done = outboxStore(db, "readwrite", function (s) { return s["delete"](entry.seq); });
             } else {
-              entry.state = "refused";
-              entry.reason = body.detail || String(response.status);
+              SMOutbox.refuse(entry, response.status, body);
               done = outboxStore(db, "readwrite", function (s) { return s.put(entry); });
             }
             return done.then(function () {
@@ -142,7 +142,7 @@ function sendOutbox() {
   };
   var locked = self.navigator.locks ? self.navigator.locks.request(SMOutbox.LOCK, run) : run();
   return Promise.resolve(locked).finally(function () {
-    return refreshPages(Object.keys(changed).map(function (v) { return "/visits/" + v; }));
+    return refreshPages(Object.keys(changed));
   });
 }
 

@@ -1,5 +1,5 @@
 /* ShopMirror on the shopper's pages: the outbox as a page uses it, and the sync line.
-   Every change (answer, start, photo, photo deletion) goes into an outbox kept on the
+   Every change (answer, start, photo, photo deletion, and last the submission) goes into an outbox kept on the
    device (IndexedDB, see outbox.js) and is sent in order, one request per change with its own
    client id, as soon as there is a connection: on page load, when the connection returns, on
    a timer. The server applies each change once and keeps the change made last on a device.
@@ -37,12 +37,48 @@
     }).then(function (reg) {
       if (navigator.onLine && reg.active) reg.active.postMessage({ type: "precache" });
     }).catch(function () { /* the page works without it, online */ });
-    document.addEventListener("submit", function (e) {
-      if (e.target.matches("form[action='/logout']") && navigator.serviceWorker.controller) {
-        navigator.serviceWorker.controller.postMessage({ type: "logout" });
-      }
-    });
   }
+
+  /* ---------- log out and language: they need the server; say so instead of failing ---------- */
+  /* Offline, posting either form would leave the open visit for the browser's error page.
+     Both stay on the page and say why; the waiting changes stay in the outbox either way. */
+  function reachable() {
+    if (!navigator.onLine) return Promise.resolve(false);
+    var timer;
+    var late = new Promise(function (resolve) { timer = setTimeout(function () { resolve(false); }, 5000); });
+    var ping = fetch("/healthz", { cache: "no-store", credentials: "same-origin" })
+      .then(function (r) { return r.ok; }, function () { return false; });
+    return Promise.race([ping, late]).then(function (ok) { clearTimeout(timer); return ok; });
+  }
+  function sayOffline(text) {
+    var area = document.getElementById("flash");
+    if (!area || !text) return;
+    var old = area.querySelector("[data-needs-connection]");
+    if (old) old.remove();
+    var p = document.createElement("p");
+    p.className = "flash flash-error";
+    p.setAttribute("data-needs-connection", "");
+    p.textContent = text;
+    area.appendChild(p);
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var logout = form.matches("form[action='/logout']");
+    if (!logout && !form.matches("form[action='/language']")) return;
+    e.preventDefault();
+    var submitter = e.submitter;
+    reachable().then(function (ok) {
+      if (!ok) { sayOffline(logout ? T.logout_offline : T.language_offline); return; }
+      if (submitter && submitter.name) {   // form.submit() leaves out the button pressed
+        var chosen = document.createElement("input");
+        chosen.type = "hidden"; chosen.name = submitter.name; chosen.value = submitter.value;
+        form.appendChild(chosen);
+      }
+      var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
+      if (logout && sw) sw.postMessage({ type: "logout" });
+      form.submit();
+    });
+  });
 
   /* ---------- the outbox: IndexedDB (memory if the browser refuses it), see outbox.js ---------- */
   var Store = (function () {
@@ -120,7 +156,7 @@
 
   /* Ask the service worker to refresh its copy of the pages whose answers just went out. */
   function refreshCopies() {
-    var urls = Object.keys(changed).map(function (v) { return "/visits/" + v; });
+    var urls = Object.keys(changed).map(function (v) { return v === "home" ? "/" : "/visits/" + v; });
     changed = {};
     var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
     if (urls.length && sw) sw.postMessage({ type: "refresh", urls: urls });
@@ -137,7 +173,9 @@
       xhr.onload = function () {
         var body = {};
         try { body = JSON.parse(xhr.responseText); } catch (err) { /* not JSON */ }
-        resolve({ status: xhr.status, body: body });
+        var status = xhr.responseURL && xhr.responseURL !== new URL(url, location.href).href &&
+          SMOutbox.landedOnLogin(xhr.responseURL) ? 401 : xhr.status;
+        resolve({ status: status, body: body });
       };
       xhr.onerror = xhr.ontimeout = function () { reject(new Error("network")); };
       xhr.send(form);
@@ -159,14 +197,15 @@
         return Store.remove(entry.seq).then(function () {
           localStorage.setItem(SYNC_KEY, String(Date.now()));
           changed[entry.visit] = true;
+          if (entry.kind === "submit" || entry.kind === "start") changed.home = true;   // its status on the home page
           hooks.sent(entry, r.body);
           return "next";
         });
       }
       if (result === "stop") { halted = T.login; return "stop"; }
       if (result === "retry") throw new Error("server");
-      entry.state = "refused";
-      entry.reason = (r.body && r.body.detail) || T.refused;
+      SMOutbox.refuse(entry, r.status, r.body);
+      changed[entry.visit] = true;
       return Store.put(entry).then(function () { hooks.refused(entry); return "next"; });
     }, function (err) { sendingSeq = null; hooks.failed(entry); throw err; });
   }
@@ -250,10 +289,33 @@
       }).map(function (e) { return Store.remove(e.seq); }));
     }) : Promise.resolve();
     return coalesce.then(function () { return Store.add(entry); }).then(function (seq) {
+      return entry.kind === "submit" ? seq : keepSubmissionLast(entry.visit, seq).then(function () { return seq; });
+    }).then(function (seq) {
       status();
       drain();
       return seq;
     }).finally(function () { busy(-1); });
+  }
+  /* A change made after the shopper tapped Submit goes before the waiting submission: the
+     visit is submitted with it (the server checks completeness again and says if not). */
+  function keepSubmissionLast(visit, seq) {
+    return Store.all().then(function (list) {
+      return Promise.all(list.filter(function (e) {
+        return e.kind === "submit" && e.visit === visit && e.state !== "refused" && e.seq < seq && e.seq !== sendingSeq;
+      }).map(function (e) {
+        return Store.remove(e.seq).then(function () { delete e.seq; return Store.add(e); });
+      }));
+    });
+  }
+  /* The waiting or refused submission of a visit, if any (at most one is kept per visit). */
+  function submissionOf(list, visit) {
+    return list.filter(function (e) { return e.kind === "submit" && e.visit === visit; })[0] || null;
+  }
+  /* Why a change was not accepted, as the shopper reads it: a visit that answers "not found"
+     is no longer theirs (given to another shopper, or cancelled). */
+  function reasonOf(entry) {
+    if (entry.code === 404 && entry.kind !== "delete") return T.gone || entry.reason;
+    return entry.reason || T.refused;
   }
   window.addEventListener("online", function () { halted = null; drain(); });
   window.addEventListener("offline", status);
@@ -266,6 +328,7 @@
   function syncText(info) {
     var parts = [];
     if (info.halted) return [info.halted, "error"];
+    if (info.list.some(function (e) { return e.kind === "submit" && e.state !== "refused"; })) parts.push(T.submit_waiting);
     if (info.waiting) parts.push(fmt(T.pending, { num: info.waiting }));
     else if (info.last) parts.push(T.all_sent);
     if (info.offline) parts.push(T.offline);
@@ -279,13 +342,23 @@
     el.hidden = !text[0];
     el.textContent = text[0];
     el.dataset.kind = text[1];
+    if (info.halted) el.appendChild(loginButton());
+  }
+  /* The session ended while changes wait: log in and come back here, where they are sent. */
+  function loginButton() {
+    var a = document.createElement("a");
+    a.className = "button primary login-again";
+    a.setAttribute("data-login-again", "");
+    a.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+    a.textContent = T.log_in || "Log in";
+    return a;
   }
 
 
   window.SMPage = {
     D: D, T: T, fmt: fmt, $: $, $$: $$, newId: newId, stamp: stamp,
     store: Store, hooks: hooks, enqueue: enqueue, drain: drain, status: status, waiting: waiting,
-    showSync: showSync
+    showSync: showSync, submissionOf: submissionOf, reasonOf: reasonOf, sendingSeq: function () { return sendingSeq; }
   };
 
   if (document.getElementById("checklist")) return;   // checklist.js takes it from here
@@ -298,7 +371,7 @@
     list.textContent = "";
     mine.forEach(function (e) {
       var li = document.createElement("li"), name = $("#i-" + e.item + " dt");
-      li.textContent = (name ? name.textContent + ": " : "") + e.reason + " ";
+      li.textContent = (name ? name.textContent + ": " : "") + reasonOf(e) + " ";
       var b = document.createElement("button");
       b.type = "button"; b.className = "link"; b.textContent = T.discard;
       b.addEventListener("click", function () { Store.remove(e.seq).then(status); });
@@ -306,6 +379,45 @@
     });
     box.hidden = !mine.length;
   };
+  var homeStatus = hooks.status;
+  if ($("[data-outbox-notes]")) {
+    hooks.status = function (info) { homeStatus(info); showSubmissions(info); };
+    hooks.sent = function (entry) {   // submitted from here: the list moves it to "Submitted"
+      if (entry.kind === "submit" && navigator.onLine) location.reload();
+    };
+  }
+  /* The home page: a submission still on this phone, on its visit's card ("waiting to send",
+     or why it was not accepted), and in a list above for a visit no longer listed here. */
+  function showSubmissions(info) {
+    var box = $("[data-outbox-notes]"), list = $("ul", box), seen = {};
+    list.textContent = "";
+    $$("[data-outbox-note]").forEach(function (el) { el.hidden = true; el.textContent = ""; });
+    info.list.filter(function (e) { return e.kind === "submit"; }).forEach(function (e) {
+      if (seen[e.visit]) return;
+      seen[e.visit] = true;
+      var refused = e.state === "refused";
+      var text = refused ? fmt(T.submit_refused, { reason: reasonOf(e) }) : T.submit_waiting;
+      var card = $(".visit-card[data-visit='" + e.visit + "']");
+      var note = card && $("[data-outbox-note]", card);
+      if (note) {
+        note.hidden = false;
+        note.dataset.kind = refused ? "error" : "warn";
+        note.textContent = text;
+        return;
+      }
+      var li = document.createElement("li");
+      li.dataset.kind = refused ? "error" : "warn";
+      li.textContent = (e.label ? e.label + ": " : "") + text + " ";
+      if (refused) {
+        var b = document.createElement("button");
+        b.type = "button"; b.className = "link"; b.textContent = T.discard;
+        b.addEventListener("click", function () { Store.remove(e.seq).then(status); });
+        li.appendChild(b);
+      }
+      list.appendChild(li);
+    });
+    box.hidden = !list.children.length;
+  }
   if (dataEl && D.readonly) Store.forget(D.visit);
   status();
   drain();

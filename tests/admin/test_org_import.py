@@ -120,12 +120,16 @@ def test_user_import_creates_updates_and_checks(db, world):
     assert plan.applied and [c.action for c in plan.changes] == ["create", "update"]
     newbie = db.exec(select(User).where(User.username == "newbie")).one()
     assert newbie.home_region_id == world["regions"]["E"].id
-    assert auth.authenticate(db, username="newbie", password="first-pass-1", address="t")
+    assert auth.authenticate(
+        db, username="newbie", password="first-pass-1", address="t", known_device=False
+    )
     manager = world["users"]["manager"]
     assert users.region_codes_of(db, manager) == ["E", "S"]
     assert manager.name == "Manager Renamed"
     # the manager kept the old password (blank cell)
-    assert auth.authenticate(db, username="manager", password="manager-pass", address="t")
+    assert auth.authenticate(
+        db, username="manager", password="manager-pass", address="t", known_device=False
+    )
 
 
 def test_user_form_rules_and_deactivation(db, world):

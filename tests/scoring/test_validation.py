@@ -169,6 +169,10 @@ CASES: list[tuple[Callable[[Doc], None], str]] = [
     (drops(WAIT, "target"), "sections[0].items[1].target: is required for a measure item"),
     # choices
     (sets(OPTION0, id="old"), "sections[0].items[3].options[1].id: duplicate option id 'old'"),
+    (
+        sets(OPTION0, id="NA"),
+        "sections[0].items[3].options[0].id: option id 'NA' is reserved for N/A; choose another id",
+    ),
     (sets(OPTION0, score=1.5), "sections[0].items[3].options[0].score: must be ≤ 1"),
     (sets(OPTION0, score=-0.1), "sections[0].items[3].options[0].score: must be ≥ 0"),
     (

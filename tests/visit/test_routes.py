@@ -255,11 +255,52 @@ def test_photos_are_served_only_to_users_who_may_see_the_visit(client, db, world
 def test_submit_with_something_missing_lists_it_with_links(shopper, db, visit):
     post_answer(shopper, visit, "smile", "yes", "c1")
     response = shopper.post(f"/visits/{visit.id}/submit", data={})
-    assert response.status_code == 422
-    assert "The visit cannot be submitted yet" in response.text
-    assert 'href="#i-greet-time"' in response.text
-    assert 'href="#i-storefront"' in response.text
+    assert response.status_code == 303  # post/redirect/get: a reload never submits again
+    assert response.headers["location"] == f"/visits/{visit.id}?missing=1#problems"
+    page = shopper.get(response.headers["location"])
+    assert page.status_code == 200
+    assert "The visit cannot be submitted yet" in page.text
+    assert 'href="#i-greet-time"' in page.text
+    assert 'href="#i-storefront"' in page.text
     assert visit.status == VisitStatus.in_progress
+
+
+def test_the_list_of_what_is_missing_is_worked_out_again_on_each_load(shopper, db, visit):
+    post_answer(shopper, visit, "smile", "yes", "c1")
+    shopper.post(f"/visits/{visit.id}/submit", data={})
+    for n, (item_id, value) in enumerate(COMPLETE.items()):
+        post_answer(shopper, visit, item_id, value, f"c{n + 2}")
+    page = shopper.get(f"/visits/{visit.id}?missing=1").text
+    assert 'href="#i-greet-time"' not in page  # answered since: no stale mark
+    assert 'href="#i-storefront"' in page
+
+
+def test_the_phone_submits_as_json_and_a_repeat_of_the_same_submission_is_harmless(
+    shopper, db, visit
+):
+    post_answer(shopper, visit, "smile", "yes", "c1")
+    refused = shopper.post(f"/visits/{visit.id}/submit", data={"client_id": "sub-1"}, headers=JSON)
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["detail"] and {"item_id": "storefront", "kind": "photos", "needed": 1} in [
+        {k: p[k] for k in ("item_id", "kind", "needed")} for p in body["problems"]
+    ]
+    for n, (item_id, value) in enumerate(COMPLETE.items()):
+        post_answer(shopper, visit, item_id, value, f"c{n + 2}")
+    upload(shopper, visit, jpeg(), item_id="price", cid="p1")
+    upload(shopper, visit, jpeg(), item_id="storefront", cid="p2")
+    data = {"client_id": "sub-2", "time_out": "2026-11-20T02:30:00Z"}
+    first = shopper.post(f"/visits/{visit.id}/submit", data=data, headers=JSON)
+    assert first.status_code == 200 and first.json() == {
+        "state": "submitted",
+        "status": "submitted",
+    }
+    again = shopper.post(f"/visits/{visit.id}/submit", data=data, headers=JSON)
+    assert again.status_code == 200 and again.json()["state"] == "duplicate"
+    other = shopper.post(f"/visits/{visit.id}/submit", data={"client_id": "sub-3"}, headers=JSON)
+    assert other.status_code == 409  # a different submission of a submitted visit: refused
+    db.refresh(visit)
+    assert visit.status == VisitStatus.submitted
 
 
 def test_submit_a_complete_visit_then_it_is_read_only(shopper, db, visit):
