@@ -119,3 +119,25 @@ def test_no_connection_is_shown_at_the_form(desktop, live_server):
     assert page.locator(".field-error, .error").count() >= 1
     assert page.input_value("input[name=name]") == "Typed before the network went"
     shot(page, "office-wave-refused")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_interim_and_low_sample_are_on_screen(desktop, live_server, language):
+    page = desktop
+    log_in(page, live_server, "manager")
+    if language == "zh_CN":
+        page.click("form.lang-switch button")
+        page.wait_for_load_state("networkidle")
+    page.goto(live_server.url + "/")
+    interim = "中期数据" if language == "zh_CN" else "Interim"
+    assert page.locator(".tag-interim").first.inner_text() == interim
+    shot(page, f"office-manager-home-{language}")
+    page.goto(live_server.url + "/scorecards")
+    assert page.locator(".callout-interim").count() == 1
+    assert page.locator("table.ranking .tag-sample").count() >= 1  # the demo: one visit each
+    shot(page, f"office-overview-{language}")
+    page.locator("table.ranking a").first.click()
+    page.wait_for_url("**/scorecards/branches/**")
+    assert page.locator(".tile .tag-sample").count() == 1
+    shot(page, f"office-branch-{language}")
