@@ -6,10 +6,13 @@ the app at start with a message naming the variable rather than failing later.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +51,12 @@ class Settings(BaseSettings):
     dispute_window_days: int = Field(default=7, ge=0)
     export_keep_days: int = Field(default=7, ge=1)  # bulk report ZIPs are large: delete old ones
     company_name: str = "ShopMirror"
+    # The one zone office pages, exports and PDFs show times in (IANA name; empty: the
+    # server's own zone), so a time means the same on every page and in every file.
+    company_timezone: str = ""
+    # A branch with fewer approved visits than this (or than its wave plans) is marked a low
+    # sample wherever its score appears: one visit is an anecdote, not a measurement.
+    low_sample_visits: int = Field(default=3, ge=1)
     gc_freeze: bool = True  # move start-up objects out of the collector's way (see app.main)
     # The day `shopmirror demo` builds its programme around (ISO date; empty: today). Only the
     # demo loader reads it: the app itself always runs on the real clock.
@@ -57,6 +66,16 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_today(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("company_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("must be an IANA time zone such as Asia/Shanghai") from None
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -89,6 +108,11 @@ class Settings(BaseSettings):
         return self.media_dir or self.var_dir / "media"
 
     @property
+    def resolved_timezone(self) -> ZoneInfo:
+        """The company's zone: the setting, else the server's (TZ, /etc/localtime), else UTC."""
+        return ZoneInfo(self.company_timezone or _server_zone())
+
+    @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 
@@ -110,6 +134,27 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+def _server_zone() -> str:
+    """The IANA name of the server's zone, as far as the system tells it."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        return name
+    return "UTC"
 
 
 @lru_cache

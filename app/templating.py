@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.i18n import content_language, current_language, gettext, ngettext
 from app.models import Role, states
 from app.scoring import text_for
+from app.settings import get_settings
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -57,6 +58,24 @@ def localtime(value: datetime | None, tz: str | None = None, fmt: str = "medium"
     return format_datetime(value.astimezone(zone), format=fmt, locale=current_language.get())
 
 
+def office_time(value: datetime | None, *, zone: bool = False, time: bool = True) -> str:
+    """A timestamp in the company's one zone (settings.company_timezone), to the minute.
+
+    Office pages, exports and PDFs all use it, so a time reads the same everywhere; the
+    date and time follow the reader's language, and `zone=True` names the zone where a
+    reader could otherwise take it for their own.
+    """
+    if value is None:
+        return ""
+    tz = get_settings().resolved_timezone
+    moment = value.astimezone(tz)
+    locale = current_language.get()
+    text = format_date(moment, format="medium", locale=locale)
+    if time:
+        text += " " + format_time(moment, format="short", locale=locale)
+    return f"{text} ({tz.key})" if zone else text
+
+
 def localdate(value: date | None, fmt: str = "medium") -> str:
     return format_date(value, format=fmt, locale=current_language.get()) if value else ""
 
@@ -80,6 +99,7 @@ def _make_env() -> Environment:
     env.globals["_"] = gettext
     env.filters["localtime"] = localtime
     env.filters["localdate"] = localdate
+    env.filters["officetime"] = office_time
     env.filters["tr"] = translate_text
     env.globals["states"] = states  # state enums: templates show `states.X.label_of(value)`
     env.globals["ui"] = env.get_template("macros.html").module

@@ -161,6 +161,8 @@ def content_key(db: Session, *, branch: Branch, wave: Wave, language: str) -> st
         "template": template_version(),
         "language": language,
         "company": settings.company_name,
+        "zone": settings.resolved_timezone.key,  # the times it prints
+        "low_sample_visits": settings.low_sample_visits,  # whether it says "low sample"
         "font": cjk_font().family,
         "today": branch_date(branch).isoformat(),
         "branch": branch.model_dump(),

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from markupsafe import Markup
@@ -74,17 +73,26 @@ class BranchReport:
     def disputes(self) -> list[DisputeRow]:
         return self.card.disputes
 
+    @property
+    def low_sample_minimum(self) -> int:
+        return get_settings().low_sample_visits
+
+    @property
+    def zone(self) -> str:
+        """The company's zone (settings.company_timezone): the report says its times are there."""
+        return get_settings().resolved_timezone.key
+
     def day(self, value: datetime | None) -> str:
-        """A timestamp's date where the branch is, in the report's language."""
+        """A timestamp's date in the company's zone, as on every page, in the report's language."""
         if value is None:
             return ""
-        local = value.astimezone(ZoneInfo(self.card.branch.timezone or "UTC"))
+        local = value.astimezone(get_settings().resolved_timezone)
         return format_date(local, format="medium", locale=self.language)
 
     def clock(self, value: datetime | None) -> str:
         if value is None:
             return "–"
-        local = value.astimezone(ZoneInfo(self.card.branch.timezone or "UTC"))
+        local = value.astimezone(get_settings().resolved_timezone)
         return format_time(local, format="HH:mm", locale=self.language)
 
     def date(self, value: date | None) -> str:

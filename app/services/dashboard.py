@@ -20,8 +20,11 @@ from app.models import (
     Wave,
     utcnow,
 )
+from app.models.base import row_id
 from app.services import visit_policy
 from app.services.access import manager_region_ids
+from app.services.scorecards.data import default_wave
+from app.services.scorecards.sample import wave_sample
 from app.services.visit_policy import VisitPermissions
 
 
@@ -82,11 +85,19 @@ def review_queue(db: Session) -> list[VisitRow]:
 class RegionSummary:
     region: Region
     branches: list[Branch]
-    approved_visits: int
+    approved_visits: int  # of `wave` only: the count sits under that wave's heading
+    planned_visits: int = 0
+    wave: Wave | None = None
+    interim: bool = False
 
 
-def manager_regions(db: Session, *, user: User) -> list[RegionSummary]:
-    """The manager's regions (all, for admin) with their branches and counted visits."""
+def manager_regions(db: Session, *, user: User, wave: Wave | None = None) -> list[RegionSummary]:
+    """The manager's regions (all, for admin) with their branches and the wave's visits.
+
+    The visits counted are those of the wave the home page shows (the scorecards' default
+    wave unless given), never all time: the count appears under that wave's name.
+    """
+    shown = wave or default_wave(db)
     query = select(Region).order_by(Region.code)
     if user.role == Role.manager:
         query = query.where(col(Region.id).in_(manager_region_ids(db, user)))
@@ -99,13 +110,13 @@ def manager_regions(db: Session, *, user: User) -> list[RegionSummary]:
                 .order_by(col(Branch.competitor), col(Branch.code))
             )
         )
-        approved = db.exec(
-            select(func.count())
-            .select_from(Visit)
-            .join(Branch, col(Branch.id) == Visit.branch_id)
-            .where(Branch.region_id == region.id, Visit.status == VisitStatus.approved)
-        ).one()
-        summaries.append(RegionSummary(region, branches, approved))
+        if shown is None:
+            summaries.append(RegionSummary(region, branches, 0))
+            continue
+        sample = wave_sample(db, wave=shown, scope=None, region_ids=[row_id(region)])
+        summaries.append(
+            RegionSummary(region, branches, sample.approved, sample.planned, shown, sample.interim)
+        )
     return summaries
 
 

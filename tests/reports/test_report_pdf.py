@@ -136,3 +136,31 @@ def test_a_missing_delighter_is_not_shown_as_a_failure(db, programme):
     text = pdf_text(_report(db, programme))
     assert "Staff asked for your name and used it Delighter No 0 / 1" in text
     assert "Staff asked for your name and used it Delighter No Not met" not in text
+
+
+def test_a_low_sample_and_an_interim_wave_are_marked(db, programme, monkeypatch):
+    from app.settings import get_settings
+
+    monkeypatch.setenv("LOW_SAMPLE_VISITS", "5")
+    monkeypatch.setenv("COMPANY_TIMEZONE", "Asia/Shanghai")
+    get_settings.cache_clear()
+    try:
+        branch, wave = programme.branches["E1"], programme.waves[-1]
+        card = branch_scorecard(db, user=None, branch=branch, wave=wave)
+        assert card.low_sample
+        pages = pdf_pages(_report(db, programme))
+        assert "Low sample" in pages[0]
+        assert f"{card.visits} of {card.planned_visits} visits approved" in pages[0]
+        text = pdf_text(_report(db, programme))
+        assert "Low sample: fewer visits than the wave plans or than the minimum of 5" in text
+        assert "(Asia/Shanghai)" in text  # the visits' times say their zone
+    finally:
+        get_settings.cache_clear()
+    monkeypatch.setenv("LOW_SAMPLE_VISITS", "1")
+    get_settings.cache_clear()
+    try:
+        card = branch_scorecard(db, user=None, branch=branch, wave=wave)
+        assert not card.low_sample
+        assert "Low sample" not in pdf_text(_report(db, programme))
+    finally:
+        get_settings.cache_clear()

@@ -21,6 +21,7 @@ from app.services.checklists import checklist_of
 from app.services.scorecards import data
 from app.services.scorecards.branch import build_branch_scorecard
 from app.services.scorecards.data import BranchView
+from app.services.scorecards.sample import low_sample, wave_sample
 from app.services.scorecards.types import (
     BranchRow,
     BranchScorecard,
@@ -112,6 +113,7 @@ def overview(
             trend=trend(agg.score, was),
             warnings=warnings,
             weakest=ref(agg.weakest_section),
+            low_sample=low_sample(agg.visits, wave.visits_per_branch),
         )
 
     region_rows: list[RegionRow] = []
@@ -153,6 +155,7 @@ def overview(
             )
         )
     total = aggregate_region(everyone, competitor, order)
+    sample = wave_sample(db, wave=wave, scope=scope, region_ids=region_ids)
     warned = [row for r in region_rows for row in r.ranking if row.warnings]
     warned.sort(key=lambda row: (0 if row.critical_failures else 1, row.score or 0.0))
     totals: dict[str, int] = {}
@@ -175,6 +178,9 @@ def overview(
         visits=total.visits,
         bands=totals,
         benchmark_score=total.benchmark_score,
+        approved_visits=sample.approved,
+        planned_visits=sample.planned,
+        interim=sample.interim,
     )
 
 

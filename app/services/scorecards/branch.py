@@ -22,6 +22,7 @@ from app.services import disputes as dispute_service
 from app.services.checklists import checklist_of
 from app.services.scorecards import data
 from app.services.scorecards.items import ItemStat, branch_item_stats
+from app.services.scorecards.sample import low_sample, wave_sample
 from app.services.scorecards.types import (
     ActionRow,
     BranchScorecard,
@@ -141,6 +142,9 @@ def build_branch_scorecard(db: Session, *, branch: Branch, wave: Wave) -> Branch
         ),
         disputes=dispute_service.rows(db, user=None, visit_ids=[row_id(v) for v in visits]),
         visit_list=_visit_list(db, visits),
+        planned_visits=wave.visits_per_branch,
+        low_sample=low_sample(own.visits, wave.visits_per_branch),
+        interim=wave_sample(db, wave=wave, scope=col(Branch.id) == branch_id).interim,
     )
 
 

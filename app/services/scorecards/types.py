@@ -81,6 +81,7 @@ class BranchRow:
     warnings: list[Warning]
     weakest: SectionRef | None
     rank: int | None = None
+    low_sample: bool = False  # fewer visits than planned or than settings.low_sample_visits
 
 
 @dataclass
@@ -120,6 +121,9 @@ class Overview:
     visits: int
     bands: dict[str, int]
     benchmark_score: float | None
+    approved_visits: int = 0  # of the branches shown, against planned_visits
+    planned_visits: int = 0
+    interim: bool = False  # the wave is in the field or not all its visits are approved
 
     @property
     def checklist_title(self) -> str:
@@ -266,6 +270,9 @@ class BranchScorecard:
     actions: list[ActionRow] = field(default_factory=list)
     disputes: list[DisputeRow] = field(default_factory=list)
     visit_list: list[VisitSummary] = field(default_factory=list)
+    planned_visits: int = 0  # the wave's visits per branch
+    low_sample: bool = False
+    interim: bool = False
 
     @property
     def checklist_title(self) -> str:

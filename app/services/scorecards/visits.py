@@ -51,6 +51,15 @@ class AnswerLine:
         return self.met is not None
 
     @property
+    def not_seen(self) -> bool:
+        """A delighter the shopper did not meet: it costs nothing, so it is no failure."""
+        return self.met is False and self.item.kano == "delight"
+
+    @property
+    def failed(self) -> bool:
+        return self.met is False and not self.not_seen
+
+    @property
     def percent(self) -> int | None:
         if self.score is None or self.met is None:
             return None
