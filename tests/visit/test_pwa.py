@@ -32,10 +32,11 @@ def test_the_manifest_makes_the_app_installable(client):
 
 def test_shopper_pages_link_the_manifest_and_the_script(client, world, visit):
     login(client, "shopper", "shopper-pass")
-    for path in ("/", f"/visits/{visit.id}"):
+    script = {"/": "/static/visit.js", f"/visits/{visit.id}": "/static/visit.bundle.js"}
+    for path, src in script.items():  # an open visit loads visit.js inside the bundle
         page = client.get(path).text
         assert '<link rel="manifest" href="/manifest.webmanifest">' in page
-        assert '<script src="/static/visit.js" defer></script>' in page
+        assert f'<script src="{src}" defer></script>' in page
 
 
 def test_the_offline_list_holds_the_shoppers_open_visits_due_now(client, db, world, version, visit):
