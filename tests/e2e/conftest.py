@@ -231,3 +231,41 @@ def switch_language(page, button: str = ".lang-switch button") -> None:
         arg=before,
     )
     page.wait_for_load_state()
+
+
+def await_background_sync(context, page, origin: str, done, *, nudge_after: float = 5) -> bool:
+    """Wait for the service worker's Background Sync to make `done()` true.
+
+    Chromium decides when to fire it (a real phone may wait longer), so after `nudge_after`
+    seconds the test fires the sync event itself through the DevTools protocol.
+    """
+
+    def arrived(seconds: float) -> bool:
+        for _tick in range(int(seconds * 10)):
+            if done():
+                return True
+            page.wait_for_timeout(100)
+        return False
+
+    if arrived(nudge_after):
+        return True
+    cdp = context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(
+            r["registrationId"] for r in e["registrations"] if not r["isDeleted"]
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(300)
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": origin,
+            "registrationId": registrations[0],
+            "tag": "sm-outbox",
+            "lastChance": False,
+        },
+    )
+    return arrived(10)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import PHONE, log_in, shot
+from tests.e2e.conftest import PHONE, await_background_sync, log_in, shot
 from tests.visit.e2e_support import (
     answer_everything,
     demo_server,
@@ -353,34 +353,12 @@ def test_changes_left_on_a_closed_page_are_sent_by_background_sync(browser, tmp_
         context.set_offline(False)
         blank = context.new_page()
 
-        def arrived(seconds: float) -> bool:
-            for _tick in range(int(seconds * 10)):
-                if answers(server, visit_id).get("staff-on-floor") == [7]:
-                    return True
-                blank.wait_for_timeout(100)
-            return False
-
-        if not arrived(5):  # Chromium decides when; a real phone may wait longer: nudge it
-            cdp = context.new_cdp_session(blank)
-            registrations: list[str] = []
-            cdp.on(
-                "ServiceWorker.workerRegistrationUpdated",
-                lambda e: registrations.extend(
-                    r["registrationId"] for r in e["registrations"] if not r["isDeleted"]
-                ),
-            )
-            cdp.send("ServiceWorker.enable")
-            blank.wait_for_timeout(300)
-            cdp.send(
-                "ServiceWorker.dispatchSyncEvent",
-                {
-                    "origin": server.url,
-                    "registrationId": registrations[0],
-                    "tag": "sm-outbox",
-                    "lastChance": False,
-                },
-            )
-            arrived(10)
+        await_background_sync(
+            context,
+            blank,
+            server.url,
+            lambda: answers(server, visit_id).get("staff-on-floor") == [7],
+        )
         assert answers(server, visit_id)["staff-on-floor"] == [7]
         blank.goto(server.url + "/healthz")  # same origin, no ShopMirror page script
         assert outbox(blank) == []

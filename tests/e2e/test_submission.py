@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import PHONE, log_in, shot
+from tests.e2e.conftest import PHONE, await_background_sync, log_in, shot
 from tests.visit.e2e_support import (
     answer_everything,
     answer_item,
@@ -424,34 +424,9 @@ def test_a_submission_left_on_a_closed_page_is_sent_by_the_service_worker(server
         context.set_offline(False)
         blank = context.new_page()
 
-        def arrived(seconds: float) -> bool:
-            for _tick in range(int(seconds * 10)):
-                if status_of(server, visit_id) == "submitted":
-                    return True
-                blank.wait_for_timeout(100)
-            return False
-
-        if not arrived(5):  # Chromium decides when; a real phone may wait longer: nudge it
-            cdp = context.new_cdp_session(blank)
-            registrations: list[str] = []
-            cdp.on(
-                "ServiceWorker.workerRegistrationUpdated",
-                lambda e: registrations.extend(
-                    r["registrationId"] for r in e["registrations"] if not r["isDeleted"]
-                ),
-            )
-            cdp.send("ServiceWorker.enable")
-            blank.wait_for_timeout(300)
-            cdp.send(
-                "ServiceWorker.dispatchSyncEvent",
-                {
-                    "origin": server.url,
-                    "registrationId": registrations[0],
-                    "tag": "sm-outbox",
-                    "lastChance": False,
-                },
-            )
-            arrived(10)
+        await_background_sync(
+            context, blank, server.url, lambda: status_of(server, visit_id) == "submitted"
+        )
         assert status_of(server, visit_id) == "submitted"
         assert submissions(server, visit_id) == [("submitted",)]
         blank.goto(server.url + "/healthz")  # same origin, no ShopMirror page script
