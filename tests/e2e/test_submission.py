@@ -51,7 +51,7 @@ def _now() -> str:
 
 
 def user_id(server, username: str) -> int:
-    return query(server, "SELECT id FROM user WHERE username = :u", u=username)[0][0]
+    return query(server, 'SELECT id FROM "user" WHERE username = :u', u=username)[0][0]
 
 
 def fresh_visit(server) -> int:
@@ -73,7 +73,10 @@ def fresh_visit(server) -> int:
             now=now,
         )
     (vid,) = visit_id[0]
-    execute(server, "UPDATE user SET language = 'en' WHERE id = :s", s=shopper)  # an earlier test
+    execute(
+        # an earlier test may have left the shopper in Chinese
+        execute(server, "UPDATE \"user\" SET language = 'en' WHERE id = :s", s=shopper)
+    )  # an earlier test
     for table in ("answer", "photo", "auditevent", "visitscore", "dispute"):
         execute(server, f"DELETE FROM {table} WHERE visit_id = :v", v=vid)
     execute(
