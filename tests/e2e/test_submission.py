@@ -73,10 +73,8 @@ def fresh_visit(server) -> int:
             now=now,
         )
     (vid,) = visit_id[0]
-    execute(
-        # an earlier test may have left the shopper in Chinese
-        execute(server, "UPDATE \"user\" SET language = 'en' WHERE id = :s", s=shopper)
-    )  # an earlier test
+    # an earlier test may have left the shopper in Chinese
+    execute(server, "UPDATE \"user\" SET language = 'en' WHERE id = :s", s=shopper)
     for table in ("answer", "photo", "auditevent", "visitscore", "dispute"):
         execute(server, f"DELETE FROM {table} WHERE visit_id = :v", v=vid)
     execute(
