@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from app.deps import SessionDep, ShopperUser
 from app.errors import Invalid
-from app.forms import wants_json
+from app.forms import FormDep, wants_json
 from app.i18n import _, content_language
-from app.models import Answer, Visit
+from app.models import Answer
 from app.models.answer_codec import engine_value
 from app.scoring import Problem
 from app.services import access, submission, visit_page, visits
@@ -125,34 +124,29 @@ def save_answer(
 
 
 @router.post("/{visit_id:int}/sections/{section_id}")
-async def save_section(
-    request: Request, db: SessionDep, user: ShopperUser, visit_id: int, section_id: str
+def save_section(
+    request: Request,
+    db: SessionDep,
+    user: ShopperUser,
+    visit_id: int,
+    section_id: str,
+    form: FormDep,
 ) -> Response:
     """The no-JavaScript path: every item of one moment of truth in one form."""
-    form = await request.form()
     values = {k[2:]: str(v) for k, v in form.items() if k.startswith("v.")} | {
         k[3:]: "na" for k, v in form.items() if k.startswith("na.") and v
     }
     comments = {k[2:]: str(v) for k, v in form.items() if k.startswith("c.")}
-    lang = _lang(request)
-
-    def save() -> tuple[Visit, list[str]]:
-        # One worker-thread hop for all database work: on SQLite the first statement
-        # takes the write lock, which must be released in the same hop.
-        visit = access.get_visit(db, user, visit_id)
-        errors = visits.save_form(
-            db,
-            user=user,
-            visit=visit,
-            section_id=section_id,
-            values=values,
-            comments=comments,
-            lang=lang,
-        )
-        db.commit()  # SQLite's write lock is released in the thread hop that took it
-        return visit, errors
-
-    visit, errors = await run_in_threadpool(save)
+    visit = access.get_visit(db, user, visit_id)
+    errors = visits.save_form(
+        db,
+        user=user,
+        visit=visit,
+        section_id=section_id,
+        values=values,
+        comments=comments,
+        lang=_lang(request),
+    )
     response = redirect(request, f"/visits/{visit.id}#s-{section_id}")
     if errors:
         return flash(response, " ".join(errors), "error")

@@ -63,11 +63,18 @@ def read_bundle(data: bytes) -> tuple[list[Any], dict[str, list[PhotoFile]]]:
     return documents, photos
 
 
+READABLE_METHODS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+
+
 def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
     """One entry's bytes (zipfile stops at the declared size and checks the CRC)."""
+    if entry.compress_type not in READABLE_METHODS:
+        raise Invalid(f"{entry.filename}: compressed with a method this server does not read")
     try:
         return archive.read(entry)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as exc:
         raise Invalid(f"{entry.filename}: damaged in the archive ({exc})") from None
 
 
