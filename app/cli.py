@@ -76,7 +76,7 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     from app.services.demo import DEMO_LOGINS, load_demo
     from app.settings import get_settings
 
-    today = get_settings().shopmirror_today  # the demo's day; the app keeps the real clock
+    today = get_settings().shopmirror_today  # the demo's day; the app's clock is SHOPMIRROR_CLOCK's
     with session_scope() as db:
         loaded = load_demo(db, today=today)
     print("Demo data loaded." if loaded else "Demo data already present; nothing changed.")
@@ -153,6 +153,30 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _fail(f"{exc.field + ': ' if exc.field else ''}{exc.message}")
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.services.backup import BackupError, backup
+
+    try:
+        done = backup(Path(args.directory))
+    except BackupError as exc:
+        return _fail(exc.message)
+    print(f"Backed up the {done.database} database and {done.files - 1} media files")
+    print(f"  to {done.directory} ({done.size / 1e6:.1f} MB, checksums in manifest.json)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.services.backup import BackupError, restore
+
+    try:
+        done = restore(Path(args.directory))
+    except BackupError as exc:
+        return _fail(exc.message)
+    print(f"Restored the {done.database} database and {done.files - 1} media files")
+    print(f"  from {done.directory} (every checksum verified first)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopmirror", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
+
+    saved = commands.add_parser(
+        "backup", help="copy the database, photos and reports into a new directory"
+    )
+    saved.add_argument("directory", metavar="DIRECTORY", help="new or empty directory")
+    saved.set_defaults(func=cmd_backup)
+
+    back = commands.add_parser("restore", help="restore a backup into an empty database")
+    back.add_argument("directory", metavar="DIRECTORY", help="a directory `backup` wrote")
+    back.set_defaults(func=cmd_restore)
 
     report = commands.add_parser("report", help="PDF audit report of a branch, or all as a ZIP")
     report.add_argument("branch", nargs="?", metavar="BRANCH", help="branch code")

@@ -59,10 +59,14 @@ class Settings(BaseSettings):
     low_sample_visits: int = Field(default=3, ge=1)
     gc_freeze: bool = True  # move start-up objects out of the collector's way (see app.main)
     # The day `shopmirror demo` builds its programme around (ISO date; empty: today). Only the
-    # demo loader reads it: the app itself always runs on the real clock.
+    # demo loader reads it: the app's clock is SHOPMIRROR_CLOCK's.
     shopmirror_today: date | None = None
+    # Runs the app's clock (app.models.utcnow) on another day, the time of day kept: for
+    # rehearsing a demo built for that day and for running the suite "on" any date. Empty:
+    # the real clock. Never set it in production: due windows and deadlines follow it.
+    shopmirror_clock: date | None = None
 
-    @field_validator("shopmirror_today", mode="before")
+    @field_validator("shopmirror_today", "shopmirror_clock", mode="before")
     @classmethod
     def _empty_is_today(cls, value: object) -> object:
         return None if value == "" else value

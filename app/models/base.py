@@ -6,12 +6,15 @@ migrations can alter and drop them on SQLite (batch mode) and PostgreSQL alike.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+from app.settings import get_settings
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -23,8 +26,26 @@ SQLModel.metadata.naming_convention = {
 
 
 def utcnow() -> datetime:
-    """Now, timezone-aware in UTC: the only clock the models use."""
-    return datetime.now(UTC)
+    """Now, timezone-aware in UTC: the app's one clock (models, services, policy, reports).
+
+    `SHOPMIRROR_CLOCK` moves it to another day (the time of day stays real), so a demo built
+    for that day can be rehearsed and the whole suite run "on" any date; unset, it is the
+    real clock.
+    """
+    return datetime.now(UTC) + clock_offset()
+
+
+def clock_offset() -> timedelta:
+    """Whole days between the real calendar and the `SHOPMIRROR_CLOCK` day (zero when unset).
+
+    Worked out once per setting, so a rehearsal that runs across midnight keeps its day.
+    """
+    return _offset_for(get_settings().shopmirror_clock)
+
+
+@lru_cache(maxsize=4)
+def _offset_for(day: date | None) -> timedelta:
+    return timedelta(0) if day is None else day - datetime.now(UTC).date()
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

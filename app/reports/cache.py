@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import SQLColumnExpression, or_
 from sqlmodel import Session, col, select
@@ -40,6 +39,7 @@ from app.models import (
     Wave,
 )
 from app.reports.fonts import cjk_font
+from app.services.actions import branch_today
 from app.services.scorecards.data import series_waves
 from app.settings import get_settings
 
@@ -75,7 +75,7 @@ def template_version() -> str:
 
 def branch_date(branch: Branch) -> date:
     """Today where the branch is (the day open actions are judged overdue by)."""
-    return datetime.now(UTC).astimezone(ZoneInfo(branch.timezone or "UTC")).date()
+    return branch_today(branch)
 
 
 def _wide_select(*columns: SQLColumnExpression[Any]) -> Select[*tuple[Any, ...]]:

@@ -30,6 +30,7 @@ from app.models import (
     VisitStatus,
     Wave,
     WaveBranch,
+    utcnow,
 )
 from app.models.answer_codec import engine_values, new_answer, store
 from app.scoring import Checklist as ChecklistDoc
@@ -229,14 +230,14 @@ def is_loaded(db: Session) -> bool:
 def load_demo(db: Session, *, today: date | None = None) -> bool:
     """Load the demo programme into an empty database; returns False when already there.
 
-    `today` is the day the running wave has progressed to (default: the real date). It moves
+    `today` is the day the running wave has progressed to (default: the app clock's day). It moves
     only dates (visit days, the demo shopper's due windows); answers and scores are the same
     whatever the day.
     """
     if is_loaded(db):
         return False
     rng = random.Random(20261122)
-    today = today or datetime.now(UTC).date()
+    today = today or utcnow().date()
     version, _created = import_checklist(db, source=DEMO_CHECKLIST.read_text(encoding="utf-8"))
     document = document_of(version)
     regions = {code: Region(code=code, name=name) for code, name in REGIONS}

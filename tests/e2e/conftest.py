@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -39,6 +39,9 @@ CHROMIUM_ARGS = [
 # The day every demo server of this session is built for (SHOPMIRROR_TODAY, else the day the
 # session started): one template serves them all, so a run across midnight stays consistent.
 DEMO_DAY = os.environ.get("SHOPMIRROR_TODAY") or datetime.now(UTC).date().isoformat()
+# Servers and browsers run their clocks on DEMO_DAY (time of day kept), so the suite passes
+# "on" any date: SHOPMIRROR_TODAY=2027-03-15 make test rehearses that day end to end.
+CLOCK_OFFSET = date.fromisoformat(DEMO_DAY) - datetime.now(UTC).date()
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 PASSWORDS = {
@@ -106,6 +109,7 @@ def _demo_env(var_dir: Path, database_url: str) -> dict[str, str]:
         "MEDIA_DIR": str(var_dir / "media"),  # never another test's MEDIA_DIR left in os.environ
         "DATABASE_URL": database_url,
         "SHOPMIRROR_TODAY": DEMO_DAY,
+        "SHOPMIRROR_CLOCK": DEMO_DAY,
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -176,8 +180,40 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if CLOCK_OFFSET:
+            _rehearse_demo_day(browser)
         yield browser
         browser.close()
+
+
+def server_now() -> datetime:
+    """The servers' clock (UTC): now, on DEMO_DAY, what SHOPMIRROR_CLOCK gives them."""
+    return datetime.now(UTC) + CLOCK_OFFSET
+
+
+def device_now() -> datetime:
+    """The phones' local time: now, on DEMO_DAY (what a test installs a page's clock from)."""
+    return datetime.now() + CLOCK_OFFSET
+
+
+def install_clock(page_or_context, at: datetime) -> None:
+    """Fake timers from `at` on; where the demo day's clock is already installed, move it."""
+    if CLOCK_OFFSET:
+        page_or_context.clock.set_system_time(at)
+    else:
+        page_or_context.clock.install(time=at)
+
+
+def _rehearse_demo_day(browser) -> None:
+    """Every context of this browser starts with its clock on DEMO_DAY, like the servers'."""
+    new_context = browser.new_context
+
+    def new_context_on_demo_day(**options):
+        context = new_context(**options)
+        context.clock.install(time=device_now())
+        return context
+
+    browser.new_context = new_context_on_demo_day
 
 
 def _page(browser, viewport, **options):

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import PHONE, await_background_sync, log_in, shot
+from tests.e2e.conftest import (
+    PHONE,
+    await_background_sync,
+    device_now,
+    install_clock,
+    log_in,
+    server_now,
+    shot,
+)
 from tests.visit.e2e_support import (
     answer_everything,
     demo_server,
@@ -231,7 +239,7 @@ def test_two_devices_the_change_made_last_on_a_device_wins(server, browser):
     ahead = browser.new_context(**PHONE_OPTIONS)
     try:
         a, b = behind.new_page(), ahead.new_page()
-        a.clock.install(time=datetime.now() - timedelta(minutes=3))  # device A runs 3 min late
+        install_clock(a, device_now() - timedelta(minutes=3))  # device A runs 3 min late
         visit_id = started_visit(a, server)
         assert started_visit(b, server) == visit_id
 
@@ -278,7 +286,7 @@ def test_a_change_the_server_refuses_is_shown_with_the_reason_and_kept(server, p
     execute(
         server,
         "UPDATE visit SET status = 'submitted', submitted_at = :now WHERE id = :v",
-        now=datetime.now(),
+        now=server_now().replace(tzinfo=None),
         v=visit_id,
     )
     page.context.set_offline(False)

@@ -5,11 +5,11 @@ Driven as a shopper would, in English and Chinese; screenshots in tests/output/s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from tests.e2e.conftest import OUTPUT, log_in, shot
+from tests.e2e.conftest import OUTPUT, device_now, install_clock, log_in, shot
 from tests.visit.e2e_support import demo_server, open_due_visit, photo_file, settle
 
 pytestmark = pytest.mark.e2e
@@ -225,14 +225,14 @@ LIVE_ANCESTOR = """(el) => {
 def test_the_stopwatch_is_quiet_undoable_and_never_in_the_way(server, browser, language):
     context, page = phone_at(browser, 360)
     try:
-        page.clock.install(time=datetime.now() - timedelta(minutes=30))
+        install_clock(page, device_now() - timedelta(minutes=30))
         log_in(page, server, "shopper")
         to_language(page, language)
         started_visit(page)
         page.locator("[data-overview]").click()
         page.locator("[data-goto='arrival']").click()
         item = page.locator("#i-greet-time")
-        page.clock.pause_at(datetime.now() - timedelta(minutes=20))
+        page.clock.pause_at(device_now() - timedelta(minutes=20))
         item.locator("[data-sw-toggle]").click()
         page.clock.fast_forward(17_000)
         clock = item.locator("[data-sw-clock]")

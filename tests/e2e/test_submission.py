@@ -9,11 +9,11 @@ session that ended while changes wait asks for a login that comes back to the vi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from tests.e2e.conftest import PHONE, await_background_sync, log_in, shot
+from tests.e2e.conftest import PHONE, await_background_sync, log_in, server_now, shot
 from tests.visit.e2e_support import (
     answer_everything,
     answer_item,
@@ -47,7 +47,7 @@ def phone(browser):
 
 
 def _now() -> str:
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return server_now().replace(tzinfo=None).isoformat(sep=" ")
 
 
 def user_id(server, username: str) -> int:
@@ -373,7 +373,7 @@ def test_a_session_that_ended_while_changes_wait_logs_in_and_comes_back_to_send_
     execute(  # the session ends while the phone is away
         server,
         "UPDATE usersession SET expires_at = :past WHERE user_id = :u",
-        past=(datetime.now(UTC) - timedelta(minutes=1)).replace(tzinfo=None).isoformat(sep=" "),
+        past=(server_now() - timedelta(minutes=1)).replace(tzinfo=None).isoformat(sep=" "),
         u=user_id(server, "shopper"),
     )
     page.context.set_offline(False)
@@ -388,7 +388,8 @@ def test_a_session_that_ended_while_changes_wait_logs_in_and_comes_back_to_send_
     page.fill("input[name=username]", "shopper")
     page.fill("input[name=password]", "demo-shopper-2026")
     page.click("form[action='/login'] button")
-    page.wait_for_url(f"**/visits/{visit_id}")
+    # The redirect is what counts, not the load event (the page's sync may still be running).
+    page.wait_for_url(f"**/visits/{visit_id}", wait_until="commit")
     page.wait_for_selector("#checklist[data-restored]", state="attached")
     settle(page)
     assert outbox(page) == []

@@ -7,17 +7,17 @@ database (one due now, one closed, one not open yet) so that the dates they read
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_skeleton
 
-from tests.e2e.conftest import log_in, shot
+from tests.e2e.conftest import log_in, server_now, shot
 from tests.visit.e2e_support import demo_server, execute, query, settle
 
 pytestmark = pytest.mark.e2e
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = server_now().replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from tests.e2e.conftest import log_in, shot, switch_language
+from tests.e2e.conftest import device_now, install_clock, log_in, shot, switch_language
 from tests.visit.e2e_support import (
     answer_everything,
     demo_server,
@@ -45,7 +45,7 @@ def stored(server, visit_id: int) -> dict:
 
 def test_a_shopper_does_a_visit_on_a_phone(server, phone):
     page = phone
-    page.clock.install(time=datetime.now() - timedelta(minutes=30))
+    install_clock(page, device_now() - timedelta(minutes=30))
     log_in(page, server, "shopper")
     assert page.locator("h1").inner_text() == "My visits"
     assert page.locator(".group-due .visit-card").count() >= 1
@@ -63,7 +63,7 @@ def test_a_shopper_does_a_visit_on_a_phone(server, phone):
     assert "0 of" in page.locator("[data-progress]").inner_text()
 
     # time the greeting with the stopwatch; it keeps running across moments and a reload
-    page.clock.pause_at(datetime.now() - timedelta(minutes=20))
+    page.clock.pause_at(device_now() - timedelta(minutes=20))
     page.click("#i-greet-time [data-sw-toggle]")
     page.clock.fast_forward(20_000)
     page.click("[data-next]")

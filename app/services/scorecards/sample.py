@@ -8,12 +8,12 @@ answers; none of them decides it again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.models import Branch, Visit, VisitStatus, Wave, WaveBranch
+from app.models import Branch, Visit, VisitStatus, Wave, WaveBranch, utcnow
 from app.models.base import row_id
 from app.services.scorecards.data import scoped
 from app.settings import get_settings
@@ -30,7 +30,7 @@ class WaveSample:
 
 def company_today() -> date:
     """Today in the company's zone (the day a wave's last date is compared with)."""
-    return datetime.now(get_settings().resolved_timezone).date()
+    return utcnow().astimezone(get_settings().resolved_timezone).date()
 
 
 def low_sample(visits: int, planned: int) -> bool:
