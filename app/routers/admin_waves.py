@@ -52,7 +52,8 @@ def wave_new(request: Request, db: SessionDep, user: AdminUser) -> Response:
     versions = all_versions(db)
     values = {
         "visits_per_branch": 1,
-        "checklist_version_id": versions[0][1].id if versions else None,
+        "checklist_version_id": waves.proposed_version_id(db)
+        or (versions[0][1].id if versions else None),
         "branches": {b.id for b, _r in list_branches(db, active=True) if not b.competitor},
     }
     return _form(request, db, values, {})

@@ -86,6 +86,27 @@ def get_wave(db: Session, *, wave_id: int) -> Wave:
     return wave
 
 
+def name_taken(db: Session, *, name: str, checklist_id: int) -> bool:
+    """Whether a wave of the checklist (any version) has this name, ignoring letter case."""
+    same = (
+        select(Wave.id)
+        .join(ChecklistVersion, col(ChecklistVersion.id) == Wave.checklist_version_id)
+        .where(
+            ChecklistVersion.checklist_id == checklist_id,
+            func.lower(Wave.name) == name.strip().lower(),
+        )
+    )
+    return db.exec(same).first() is not None
+
+
+def proposed_version_id(db: Session) -> int | None:
+    """The checklist version the newest wave uses: the next wave is usually comparable to it."""
+    newest = db.exec(
+        select(Wave.checklist_version_id).order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())
+    ).first()
+    return newest
+
+
 def create_wave(
     db: Session,
     *,
@@ -108,8 +129,15 @@ def create_wave(
         errors["ends_on"] = _("is required")
     elif starts_on is not None and ends_on < starts_on:
         errors["ends_on"] = _("The wave cannot end before it starts.")
-    if checklist_version_id is None or db.get(ChecklistVersion, checklist_version_id) is None:
+    version = db.get(ChecklistVersion, checklist_version_id) if checklist_version_id else None
+    if version is None:
         errors["checklist_version_id"] = _("Choose a checklist version.")
+    elif "name" not in errors and name_taken(db, name=name, checklist_id=version.checklist_id):
+        errors["name"] = _(
+            "A wave of this checklist is already named %(name)s: trends and reports tell waves "
+            "apart by name, so choose another.",
+            name=name,
+        )
     if visits_per_branch is None or not 1 <= visits_per_branch <= MAX_VISITS_PER_BRANCH:
         errors["visits_per_branch"] = _("Between 1 and 20.")
     ids = sorted(set(branch_ids))
@@ -242,8 +270,8 @@ class ShopperChoice:
     @property
     def label(self) -> str:
         text = ngettext(
-            "%(name)s · %(num)s visit in this wave",
-            "%(name)s · %(num)s visits in this wave",
+            "%(name)s · %(num)s visit",
+            "%(name)s · %(num)s visits",
             self.load,
             name=self.shopper.name,
         )
