@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.deps import AdminUser, SessionDep
-from app.forms import FormDep
+from app.forms import FormDep, optional_id
 from app.i18n import _, ngettext
 from app.models.base import row_id
 from app.services import assignments, waves
@@ -52,7 +52,8 @@ def wave_new(request: Request, db: SessionDep, user: AdminUser) -> Response:
     versions = all_versions(db)
     values = {
         "visits_per_branch": 1,
-        "checklist_version_id": versions[0][1].id if versions else None,
+        "checklist_version_id": waves.proposed_version_id(db)
+        or (versions[0][1].id if versions else None),
         "branches": {b.id for b, _r in list_branches(db, active=True) if not b.competitor},
     }
     return _form(request, db, values, {})
@@ -108,8 +109,8 @@ def wave_detail(
     context = {
         "wave": wave,
         "progress": progress,
+        "total": waves.wave_total(progress),
         "visits": waves.wave_visits(db, wave=wave, region_id=region or None, status=status),
-        "shoppers": waves.active_shoppers(db),
         "filters": {"region": region, "status": status},
         "version": next(
             (pair for pair in all_versions(db) if pair[1].id == wave.checklist_version_id), None
@@ -145,11 +146,11 @@ def reassign(
     user: AdminUser,
     wave_id: int,
     visit_id: int,
-    shopper: Annotated[str, Form()] = "",
+    shopper_id: Annotated[str, Form()] = "",
 ) -> Response:
     wave = waves.get_wave(db, wave_id=wave_id)
     visit = waves.get_wave_visit(db, wave=wave, visit_id=visit_id)
-    target = waves.reassign_to_username(db, visit=visit, username=shopper)
+    target = waves.reassign(db, visit=visit, shopper_id=optional_id(shopper_id))
     message = (
         _("Visit %(id)s given to %(name)s.", id=visit.id, name=target.name)
         if target

@@ -24,8 +24,6 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
         wave = scorecards.default_wave(db)
         view = scorecards.overview(db, user=user, wave=wave) if wave else None
         return render(request, "home/manager.html", {"regions": regions, "view": view})
-    return render(
-        request,
-        "home/admin.html",
-        {"counts": dashboard.admin_counts(db), "queue": dashboard.review_queue(db)[:5]},
-    )
+    hq = dashboard.admin_dashboard(db)
+    context = {"hq": hq, "counts": hq.counts, "queue": dashboard.review_queue(db)[:5]}
+    return render(request, "home/admin.html", context)

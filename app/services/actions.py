@@ -116,3 +116,17 @@ def branch_actions(db: Session, *, branch_id: int) -> list[CorrectiveAction]:
 def sort_key(status: str, action: CorrectiveAction) -> tuple[int, date, int]:
     """Overdue first, then open by due date, then done."""
     return (ORDER.index(status), action.due_on, -(action.id or 0))
+
+
+def open_actions(
+    db: Session, *, now: datetime | None = None
+) -> list[tuple[CorrectiveAction, Branch, str]]:
+    """Every action not yet done, with its branch and status (overdue first), for HQ."""
+    found = db.exec(
+        select(CorrectiveAction, Branch)
+        .join(Branch, col(Branch.id) == CorrectiveAction.branch_id)
+        .where(CorrectiveAction.status != "done")
+    ).all()
+    rows = [(a, b, status_of(a, branch_today(b, now))) for a, b in found]
+    rows.sort(key=lambda r: sort_key(r[2], r[0]))
+    return rows

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from app.i18n import _, ngettext
 from app.models import Branch, ChecklistVersion, Role, User, Visit, VisitStatus, Wave, WaveBranch
 from app.models.base import row_id
 from app.services.checklists import document_of
@@ -107,6 +109,105 @@ def _create_missing(db: Session, wave: Wave, branches: list[Branch]) -> int:
     return created
 
 
+class Bar(StrEnum):
+    """Why a shopper may not take a visit at a branch (the rules in this module's docstring)."""
+
+    home_region = "home_region"  # the shopper only shops their own home region
+    neighbour_wave = "neighbour_wave"  # shopped the branch in the wave before or after
+    same_wave = "same_wave"  # already has a visit at the branch in this wave
+
+
+def bar_label(bar: Bar) -> str:
+    """What keeps one shopper from a visit, as HQ reads it on the wave page."""
+    if bar == Bar.home_region:
+        return _("home region: shops only branches of another region")
+    if bar == Bar.neighbour_wave:
+        return _("repeat rule: shopped this branch in the wave before or after")
+    return _("repeat rule: already shops this branch in this wave")
+
+
+def bar_count_label(bar: Bar, count: int) -> str:
+    """How many shoppers one rule keeps from a visit."""
+    if bar == Bar.home_region:
+        return ngettext(
+            "home region: %(num)s shopper shops only another region",
+            "home region: %(num)s shoppers shop only other regions",
+            count,
+        )
+    if bar == Bar.neighbour_wave:
+        return ngettext(
+            "repeat rule: %(num)s shopper shopped this branch in the wave before or after",
+            "repeat rule: %(num)s shoppers shopped this branch in the wave before or after",
+            count,
+        )
+    return ngettext(
+        "repeat rule: %(num)s shopper already shops this branch in this wave",
+        "repeat rule: %(num)s shoppers already shop this branch in this wave",
+        count,
+    )
+
+
+@dataclass
+class Eligibility:
+    """Who may take a visit where in one wave, and each shopper's load in it.
+
+    Read once per wave (four queries); generation and HQ's reassign form ask it the same
+    question, so the rules are applied in one place.
+    """
+
+    shoppers: list[User]
+    regions: dict[int, int]  # branch id -> region id
+    neighbours: dict[int, set[int]]  # branch id -> shoppers of the waves just before and after
+    at_branch: dict[int, Counter[int]]  # branch id -> shopper id -> visits there in this wave
+    load: Counter[int]  # shopper id -> visits in this wave
+
+    def bar(self, shopper: User, branch_id: int, visit: Visit | None = None) -> Bar | None:
+        """Why `shopper` may not take a visit at the branch (`visit`: the one being moved)."""
+        if shopper.home_region_id not in (None, self.regions.get(branch_id)):
+            return Bar.home_region
+        if shopper.id in self.neighbours.get(branch_id, set()):
+            return Bar.neighbour_wave
+        own = 1 if visit is not None and visit.shopper_id == shopper.id else 0
+        if self.at_branch.get(branch_id, Counter())[row_id(shopper)] - own > 0:
+            return Bar.same_wave
+        return None
+
+    def eligible(self, branch_id: int, visit: Visit | None = None) -> list[User]:
+        return [s for s in self.shoppers if self.bar(s, branch_id, visit) is None]
+
+    def bars(self, branch_id: int, visit: Visit | None = None) -> Counter[Bar]:
+        """How many active shoppers each rule keeps away from this visit."""
+        found = (self.bar(s, branch_id, visit) for s in self.shoppers)
+        return Counter(bar for bar in found if bar is not None)
+
+
+def eligibility(db: Session, *, wave: Wave) -> Eligibility:
+    """The rules' facts for a wave: active shoppers, regions, neighbour waves, loads."""
+    planned = select(WaveBranch.branch_id).where(WaveBranch.wave_id == wave.id)
+    visited = select(Visit.branch_id).where(Visit.wave_id == wave.id)  # also dropped branches
+    regions = {
+        row_id(branch): branch.region_id
+        for branch in db.exec(
+            select(Branch).where(col(Branch.id).in_(planned) | col(Branch.id).in_(visited))
+        )
+    }
+    shoppers = list(
+        db.exec(select(User).where(User.role == Role.shopper, User.active).order_by(col(User.id)))
+    )
+    at_branch: dict[int, Counter[int]] = defaultdict(Counter)
+    load: Counter[int] = Counter()
+    for branch_id, shopper_id in db.exec(
+        select(Visit.branch_id, Visit.shopper_id).where(
+            Visit.wave_id == wave.id, col(Visit.shopper_id).is_not(None)
+        )
+    ):
+        assert shopper_id is not None  # the query keeps visits that have a shopper
+        at_branch[branch_id][shopper_id] += 1
+        load[shopper_id] += 1
+    neighbours = _neighbour_shoppers(db, wave, list(regions))
+    return Eligibility(shoppers, regions, neighbours, at_branch, load)
+
+
 def generate_assignments(db: Session, *, wave: Wave) -> GenerationReport:
     """Create the wave's missing visits and give every open one a shopper by the rules above."""
     branches = list(
@@ -120,30 +221,18 @@ def generate_assignments(db: Session, *, wave: Wave) -> GenerationReport:
     report = GenerationReport(created=_create_missing(db, wave, branches))
     by_id = {row_id(b): b for b in branches}
     visits = list(db.exec(select(Visit).where(Visit.wave_id == wave.id).order_by(col(Visit.id))))
-    shoppers = list(
-        db.exec(select(User).where(User.role == Role.shopper, User.active).order_by(col(User.id)))
-    )
-    blocked = _neighbour_shoppers(db, wave, list(by_id))
-    load: Counter[int] = Counter()
+    rules = eligibility(db, wave=wave)
+    load = Counter(rules.load)
     window_load: Counter[tuple[int, datetime | None]] = Counter()
     for visit in visits:
         if visit.shopper_id is not None:
-            load[visit.shopper_id] += 1
             window_load[visit.shopper_id, visit.due_from] += 1
-            blocked[visit.branch_id].add(visit.shopper_id)
     open_visits: dict[int, list[Visit]] = defaultdict(list)
     for visit in visits:
         is_open = visit.shopper_id is None and visit.status == VisitStatus.assigned
         if is_open and visit.branch_id in by_id:
             open_visits[visit.branch_id].append(visit)
-    eligible = {
-        b: [
-            row_id(s)
-            for s in shoppers
-            if s.home_region_id in (None, by_id[b].region_id) and s.id not in blocked[b]
-        ]
-        for b in open_visits
-    }
+    eligible = {b: [row_id(s) for s in rules.eligible(b)] for b in open_visits}
     chosen = share({b: len(v) for b, v in open_visits.items()}, eligible, load)
     placed: dict[int, list[Visit]] = defaultdict(list)
     for branch_id, pending in open_visits.items():

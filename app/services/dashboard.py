@@ -12,20 +12,22 @@ from app.models import (
     Branch,
     Checklist,
     ChecklistVersion,
+    CorrectiveAction,
     Region,
     Role,
     User,
     Visit,
     VisitStatus,
     Wave,
-    utcnow,
 )
 from app.models.base import row_id
-from app.services import visit_policy
+from app.services import actions, disputes, scorecards, visit_policy, waves
 from app.services.access import manager_region_ids
 from app.services.scorecards.data import default_wave
 from app.services.scorecards.sample import wave_sample
+from app.services.scorecards.types import DisputeRow, Overview
 from app.services.visit_policy import VisitPermissions
+from app.services.waves import RegionProgress
 
 
 @dataclass
@@ -34,6 +36,7 @@ class VisitRow:
     branch: Branch
     checklist_name: str | dict[str, str]  # a language map; templates show it with `|tr`
     perms: VisitPermissions | None = None  # on the shopper's home: still theirs to change?
+    overdue: bool = False  # past its due date and not yet submitted (visit_policy.overdue)
 
 
 @dataclass
@@ -46,7 +49,7 @@ class ShopperHome:
 
 def shopper_home(db: Session, *, user: User, now: datetime | None = None) -> ShopperHome:
     """The shopper's own visits, grouped by what they need to do next."""
-    now = now or utcnow()
+    now = now or visit_policy.clock()
     rows = db.exec(
         select(Visit, Branch, ChecklistVersion.document["name"])
         .join(Branch, col(Branch.id) == Visit.branch_id)
@@ -56,7 +59,8 @@ def shopper_home(db: Session, *, user: User, now: datetime | None = None) -> Sho
     ).all()
     home = ShopperHome()
     for visit, branch, name in rows:
-        row = VisitRow(visit, branch, name, visit_policy.for_visit(db, user=user, visit=visit))
+        perms = visit_policy.for_visit(db, user=user, visit=visit, now=now)
+        row = VisitRow(visit, branch, name, perms, visit_policy.overdue(visit, now))
         if visit.status == VisitStatus.returned:
             home.returned.append(row)
         elif visit.status in (VisitStatus.submitted, VisitStatus.approved):
@@ -121,7 +125,7 @@ def manager_regions(db: Session, *, user: User, wave: Wave | None = None) -> lis
 
 
 def admin_counts(db: Session) -> dict[str, int]:
-    """Headline counts for HQ's dashboard."""
+    """Headline counts of HQ's set-up (regions, branches, users, checklists, waves)."""
 
     def count(model: type[SQLModel], *where: ColumnElement[bool] | bool) -> int:
         return db.exec(select(func.count()).select_from(model).where(*where)).one()
@@ -133,6 +137,77 @@ def admin_counts(db: Session) -> dict[str, int]:
         "checklists": count(Checklist),
         "waves": count(Wave),
     }
-    for status in VisitStatus:
-        counts[f"visits_{status.value}"] = count(Visit, Visit.status == status.value)
+    counts["visits_submitted"] = count(Visit, Visit.status == VisitStatus.submitted)
     return counts
+
+
+def age_days(since: datetime, now: datetime) -> int:
+    """Whole days from `since` to `now` (0 on the same day): how long an item has waited."""
+    return max((now - since).days, 0)
+
+
+@dataclass
+class OverdueVisit:
+    visit: Visit
+    branch: Branch
+    wave: Wave | None
+    shopper: User | None
+    days: int  # whole days past the due date
+    state: str  # as the wave page names it (waves.progress_state: unassigned, assigned...)
+
+
+@dataclass
+class HQDashboard:
+    """HQ's worklists: the current wave's score and progress, and what waits for someone."""
+
+    wave: Wave | None
+    overview: Overview | None  # the scorecards' own figures for the wave (score, zone, warnings)
+    progress: RegionProgress | None  # the whole wave, counted as on the wave page
+    overdue: list[OverdueVisit]
+    overdue_total: int
+    disputes: list[tuple[DisputeRow, int]]  # open disputes with their age in days
+    actions: list[tuple[CorrectiveAction, Branch, str, int]]  # open actions, status, age
+    counts: dict[str, int]
+
+
+OVERDUE_SHOWN = 20
+
+
+def admin_dashboard(db: Session, *, now: datetime | None = None) -> HQDashboard:
+    """Everything HQ's home shows; every figure comes from the module that owns it."""
+    now = now or visit_policy.clock()
+    wave = default_wave(db)
+    overview = scorecards.overview(db, user=None, wave=wave) if wave else None
+    progress = waves.wave_total(waves.wave_progress(db, wave=wave, now=now)) if wave else None
+    late = visit_policy.overdue_clause(now)
+    overdue_total = db.exec(select(func.count()).select_from(Visit).where(late)).one()
+    overdue = [
+        OverdueVisit(v, b, w, u, age_days(v.due_until or now, now), waves.progress_state(v))
+        for v, b, w, u in db.exec(
+            select(Visit, Branch, Wave, User)
+            .join(Branch, col(Branch.id) == Visit.branch_id)
+            .outerjoin(Wave, col(Wave.id) == Visit.wave_id)
+            .outerjoin(User, col(User.id) == Visit.shopper_id)
+            .where(late)
+            .order_by(col(Visit.due_until), col(Visit.id))
+            .limit(OVERDUE_SHOWN)
+        )
+    ]
+    open_disputes = [
+        (row, age_days(row.dispute.raised_at, now))
+        for row in disputes.rows(db, user=None, status="open")
+    ]
+    open_actions = [
+        (a, b, status, age_days(a.created_at, now))
+        for a, b, status in actions.open_actions(db, now=now)
+    ]
+    return HQDashboard(
+        wave=wave,
+        overview=overview,
+        progress=progress,
+        overdue=overdue,
+        overdue_total=overdue_total,
+        disputes=open_disputes,
+        actions=open_actions,
+        counts=admin_counts(db),
+    )

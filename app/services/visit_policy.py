@@ -29,7 +29,8 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import Session, col, select
 
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.i18n import _, current_language
@@ -56,6 +57,9 @@ CORRECTABLE = frozenset({VisitStatus.submitted, VisitStatus.approved})  # approv
 REASSIGNABLE = EDITABLE
 CANCELLABLE = frozenset({VisitStatus.assigned, VisitStatus.in_progress})
 COUNTED = frozenset({VisitStatus.approved})  # what managers see; only these count
+# Not yet submitted: past its due date, such a visit is overdue (a returned visit was submitted
+# on time once; it waits for the shopper's fix, which the review queue tracks, not the due date).
+NOT_SUBMITTED = frozenset({VisitStatus.assigned, VisitStatus.in_progress})
 
 REVIEWERS = frozenset({Role.reviewer, Role.admin})
 RAISERS = frozenset({Role.manager, Role.admin})
@@ -267,14 +271,30 @@ def judge(facts: Facts) -> VisitPermissions:
     )
 
 
+def clock() -> datetime:
+    """Now, for due windows and the worklists built on them: the one function tests pin."""
+    return utcnow()
+
+
 def due_window(
     visit: Visit, now: datetime | None = None
 ) -> tuple[datetime | None, datetime | None]:
     """(opens at, still ahead; closed at, already past) of the visit's due window."""
-    now = now or utcnow()
+    now = now or clock()
     opens = visit.due_from if visit.due_from is not None and visit.due_from > now else None
     closed = visit.due_until if visit.due_until is not None and visit.due_until < now else None
     return opens, closed
+
+
+def overdue(visit: Visit, now: datetime | None = None) -> bool:
+    """Past its due date and not yet submitted: what "overdue" means on every page."""
+    _opens, closed = due_window(visit, now)
+    return closed is not None and visit.status in NOT_SUBMITTED
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """The same rule as `overdue`, as a query condition (to count and list without loading)."""
+    return and_(col(Visit.due_until) < now, col(Visit.status).in_([*NOT_SUBMITTED]))
 
 
 def _timezone(db: Session, visit: Visit) -> str:

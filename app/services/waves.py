@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, delete, func, select
 
 from app import storage
 from app.errors import Invalid, NotFound
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models import (
     Answer,
     AuditEvent,
@@ -28,6 +29,8 @@ from app.models import (
     WaveBranch,
 )
 from app.models.base import row_id
+from app.services import visit_policy
+from app.services.assignments import Bar, Eligibility, bar_count_label, bar_label, eligibility
 from app.services.csv_import import FieldErrors
 from app.services.visit_policy import Action, check_state, state_allows
 
@@ -83,6 +86,27 @@ def get_wave(db: Session, *, wave_id: int) -> Wave:
     return wave
 
 
+def name_taken(db: Session, *, name: str, checklist_id: int) -> bool:
+    """Whether a wave of the checklist (any version) has this name, ignoring letter case."""
+    same = (
+        select(Wave.id)
+        .join(ChecklistVersion, col(ChecklistVersion.id) == Wave.checklist_version_id)
+        .where(
+            ChecklistVersion.checklist_id == checklist_id,
+            func.lower(Wave.name) == name.strip().lower(),
+        )
+    )
+    return db.exec(same).first() is not None
+
+
+def proposed_version_id(db: Session) -> int | None:
+    """The checklist version the newest wave uses: the next wave is usually comparable to it."""
+    newest = db.exec(
+        select(Wave.checklist_version_id).order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())
+    ).first()
+    return newest
+
+
 def create_wave(
     db: Session,
     *,
@@ -105,8 +129,15 @@ def create_wave(
         errors["ends_on"] = _("is required")
     elif starts_on is not None and ends_on < starts_on:
         errors["ends_on"] = _("The wave cannot end before it starts.")
-    if checklist_version_id is None or db.get(ChecklistVersion, checklist_version_id) is None:
+    version = db.get(ChecklistVersion, checklist_version_id) if checklist_version_id else None
+    if version is None:
         errors["checklist_version_id"] = _("Choose a checklist version.")
+    elif "name" not in errors and name_taken(db, name=name, checklist_id=version.checklist_id):
+        errors["name"] = _(
+            "A wave of this checklist is already named %(name)s: trends and reports tell waves "
+            "apart by name, so choose another.",
+            name=name,
+        )
     if visits_per_branch is None or not 1 <= visits_per_branch <= MAX_VISITS_PER_BRANCH:
         errors["visits_per_branch"] = _("Between 1 and 20.")
     ids = sorted(set(branch_ids))
@@ -135,23 +166,51 @@ def create_wave(
     return wave
 
 
-STATUS_COLUMNS = ("assigned", "in_progress", "submitted", "returned", "approved")
+# The wave page's columns, one per visit: "assigned" only with a shopper (one without is
+# "unassigned"), so the columns add up to the visits created. "overdue" is counted besides them.
+PROGRESS_STATES = ("unassigned", "assigned", "in_progress", "submitted", "returned", "approved")
+
+
+def progress_state(visit: Visit) -> str:
+    """The one column a visit is counted in (and the status its row shows)."""
+    return _state_of(visit.status, visit.shopper_id is not None)
+
+
+def _state_of(status: str, has_shopper: bool) -> str:
+    return "unassigned" if status == VisitStatus.assigned and not has_shopper else status
 
 
 @dataclass
 class RegionProgress:
-    region: Region
-    counts: dict[str, int] = field(default_factory=dict)
-    unassigned: int = 0
+    """A region's visits in the wave (region None: the whole wave)."""
+
+    region: Region | None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROGRESS_STATES, 0))
     planned: int = 0
+    overdue: int = 0  # of the counted visits: past the due date and not yet submitted
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def unassigned(self) -> int:
+        return self.counts["unassigned"]
 
-def wave_progress(db: Session, *, wave: Wave) -> list[RegionProgress]:
-    """Visits per region and status (plus planned and unassigned), for the wave page."""
+    @property
+    def not_created(self) -> int:
+        """Planned visits that generating the assignments has not made yet."""
+        return max(self.planned - self.total, 0)
+
+    @property
+    def done(self) -> float:
+        """Approved visits as a percentage of the planned ones."""
+        return 100 * self.counts["approved"] / self.planned if self.planned else 0.0
+
+
+def wave_progress(db: Session, *, wave: Wave, now: datetime | None = None) -> list[RegionProgress]:
+    """Visits per region and progress column (plus planned and overdue), for the wave page."""
+    now = now or visit_policy.clock()
     progress: dict[int, RegionProgress] = {}
     for region, branches in db.exec(
         select(Region, func.count())
@@ -161,24 +220,62 @@ def wave_progress(db: Session, *, wave: Wave) -> list[RegionProgress]:
         .group_by(col(Region.id))
         .order_by(Region.code)
     ):
-        progress[row_id(region)] = RegionProgress(
-            region, dict.fromkeys(STATUS_COLUMNS, 0), planned=branches * wave.visits_per_branch
-        )
+        progress[row_id(region)] = RegionProgress(region, planned=branches * wave.visits_per_branch)
     for region_id, status, unassigned, count in db.exec(
         select(Branch.region_id, Visit.status, col(Visit.shopper_id).is_(None), func.count())
         .join(Branch, col(Branch.id) == Visit.branch_id)
         .where(Visit.wave_id == wave.id)
         .group_by(col(Branch.region_id), col(Visit.status), col(Visit.shopper_id).is_(None))
     ):
-        row = progress.get(region_id)
-        if row is None:  # a branch dropped from the wave after visits were made
-            dropped = db.get(Region, region_id)
-            assert dropped is not None  # branch.region_id is a non-null foreign key
-            row = progress[region_id] = RegionProgress(dropped, dict.fromkeys(STATUS_COLUMNS, 0))
-        row.counts[status] = row.counts.get(status, 0) + count
-        if unassigned and status == VisitStatus.assigned:
-            row.unassigned += count
+        _row(db, progress, region_id).counts[_state_of(status, not unassigned)] += count
+    for region_id, count in db.exec(
+        select(Branch.region_id, func.count())
+        .select_from(Visit)
+        .join(Branch, col(Branch.id) == Visit.branch_id)
+        .where(Visit.wave_id == wave.id, visit_policy.overdue_clause(now))
+        .group_by(col(Branch.region_id))
+    ):
+        _row(db, progress, region_id).overdue = count
     return list(progress.values())
+
+
+def _row(db: Session, progress: dict[int, RegionProgress], region_id: int) -> RegionProgress:
+    row = progress.get(region_id)
+    if row is None:  # a branch dropped from the wave after visits were made
+        dropped = db.get(Region, region_id)
+        assert dropped is not None  # branch.region_id is a non-null foreign key
+        row = progress[region_id] = RegionProgress(dropped)
+    return row
+
+
+def wave_total(rows: list[RegionProgress]) -> RegionProgress:
+    """The whole wave: the sum of its regions' rows (each count defined once, above)."""
+    total = RegionProgress(None)
+    for row in rows:
+        for state, count in row.counts.items():
+            total.counts[state] += count
+        total.planned += row.planned
+        total.overdue += row.overdue
+    return total
+
+
+@dataclass
+class ShopperChoice:
+    """A shopper HQ may give the visit to, with the visits they already have in the wave."""
+
+    shopper: User
+    load: int
+    barred: Bar | None = None  # only for the current shopper, kept selectable as they are
+
+    @property
+    def label(self) -> str:
+        text = ngettext(
+            "%(name)s · %(num)s visit",
+            "%(name)s · %(num)s visits",
+            self.load,
+            name=self.shopper.name,
+        )
+        return f"{text} · {bar_label(self.barred)}" if self.barred else text
 
 
 @dataclass
@@ -186,6 +283,10 @@ class WaveVisit:
     visit: Visit
     branch: Branch
     shopper: User | None
+    state: str = ""  # its progress column (progress_state)
+    overdue: bool = False
+    choices: list[ShopperChoice] = field(default_factory=list)
+    bars: Counter[Bar] = field(default_factory=Counter)  # shoppers each rule keeps away
 
     @property
     def reassignable(self) -> bool:
@@ -199,11 +300,31 @@ class WaveVisit:
     def reviewable(self) -> bool:
         return state_allows(self.visit, Action.approve)
 
+    @property
+    def eligible(self) -> int:
+        return sum(1 for c in self.choices if c.barred is None)
+
+    @property
+    def why_unassigned(self) -> str:
+        """Why no shopper has it (the rules that keep each one away), or how many could."""
+        if self.eligible:
+            return ngettext("%(num)s eligible shopper", "%(num)s eligible shoppers", self.eligible)
+        if not self.bars:
+            return _("No eligible shopper: there is no active shopper.")
+        parts = [bar_count_label(bar, count) for bar, count in sorted(self.bars.items())]
+        return _("No eligible shopper: %(reasons)s.", reasons="; ".join(parts))
+
 
 def wave_visits(
-    db: Session, *, wave: Wave, region_id: int | None = None, status: str = ""
+    db: Session,
+    *,
+    wave: Wave,
+    region_id: int | None = None,
+    status: str = "",
+    now: datetime | None = None,
 ) -> list[WaveVisit]:
-    """The wave's visits with branch and shopper, by branch then due date."""
+    """The wave's visits with branch, shopper and the shoppers eligible for each, by branch."""
+    now = now or visit_policy.clock()
     stmt = (
         select(Visit, Branch, User)
         .join(Branch, col(Branch.id) == Visit.branch_id)
@@ -212,18 +333,38 @@ def wave_visits(
     )
     if region_id:
         stmt = stmt.where(Branch.region_id == region_id)
+    has_shopper = col(Visit.shopper_id).is_not(None)
     if status == "unassigned":
-        stmt = stmt.where(col(Visit.shopper_id).is_(None), Visit.status == VisitStatus.assigned)
+        stmt = stmt.where(~has_shopper, Visit.status == VisitStatus.assigned)
+    elif status == "assigned":
+        stmt = stmt.where(has_shopper, Visit.status == VisitStatus.assigned)
+    elif status == "overdue":
+        stmt = stmt.where(visit_policy.overdue_clause(now))
     elif status:
         stmt = stmt.where(Visit.status == status)
     rows = db.exec(stmt.order_by(col(Branch.code), col(Visit.due_from), col(Visit.id))).all()
-    return [WaveVisit(v, b, u) for v, b, u in rows]
+    rules = eligibility(db, wave=wave)
+    out = []
+    for visit, branch, user in rows:
+        late = visit_policy.overdue(visit, now)
+        row = WaveVisit(visit, branch, user, progress_state(visit), late)
+        if row.reassignable:
+            row.choices = _choices(rules, visit, user)
+            row.bars = rules.bars(visit.branch_id, visit)
+        out.append(row)
+    return out
 
 
-def active_shoppers(db: Session) -> list[User]:
-    return list(
-        db.exec(select(User).where(User.role == Role.shopper, User.active).order_by(User.name))
-    )
+def _choices(rules: Eligibility, visit: Visit, current: User | None) -> list[ShopperChoice]:
+    """The eligible shoppers, least busy first; the current one too, even if now barred."""
+    choices = [
+        ShopperChoice(s, rules.load[row_id(s)]) for s in rules.eligible(visit.branch_id, visit)
+    ]
+    if current is not None and all(c.shopper.id != current.id for c in choices):
+        barred = rules.bar(current, visit.branch_id, visit)
+        choices.append(ShopperChoice(current, rules.load[row_id(current)], barred))
+    choices.sort(key=lambda c: (c.load, c.shopper.name, row_id(c.shopper)))
+    return choices
 
 
 def get_wave_visit(db: Session, *, wave: Wave, visit_id: int) -> Visit:
@@ -233,27 +374,31 @@ def get_wave_visit(db: Session, *, wave: Wave, visit_id: int) -> Visit:
     return visit
 
 
-def reassign(db: Session, *, visit: Visit, shopper_id: int | None) -> Visit:
-    """Give an unfinished visit to another shopper (or leave it open) before it is submitted."""
+def reassign(db: Session, *, visit: Visit, shopper_id: int | None) -> User | None:
+    """Give an unfinished visit to another eligible shopper (or leave it open); its shopper.
+
+    The assignment rules (home region, no repeat at a branch) hold for a hand-made choice
+    as they do for generated ones; keeping the shopper a visit already has is always allowed.
+    """
     check_state(visit, Action.reassign)
-    if shopper_id is not None:
-        shopper = db.get(User, shopper_id)
+    shopper = db.get(User, shopper_id) if shopper_id is not None else None
+    if shopper_id is not None and shopper_id != visit.shopper_id:
         if shopper is None or shopper.role != Role.shopper or not shopper.active:
             raise Invalid(_("Choose an active shopper."), field="shopper_id")
+        wave = db.get(Wave, visit.wave_id) if visit.wave_id is not None else None
+        bar = eligibility(db, wave=wave).bar(shopper, visit.branch_id, visit) if wave else None
+        if bar is not None:
+            raise Invalid(
+                _(
+                    "%(name)s cannot take this visit: %(reason)s.",
+                    name=shopper.name,
+                    reason=bar_label(bar),
+                ),
+                field="shopper_id",
+            )
     visit.shopper_id = shopper_id
     db.add(visit)
-    return visit
-
-
-def reassign_to_username(db: Session, *, visit: Visit, username: str) -> User | None:
-    """Reassign to the shopper typed in the form ("name" or "name Full Name"); blank: unassign.
-
-    Returns the new shopper (None when the visit is left open); an unknown name is refused.
-    """
-    wanted = username.split(" ", 1)[0].strip().lower()
-    target = db.exec(select(User).where(User.username == wanted)).first() if wanted else None
-    reassign(db, visit=visit, shopper_id=target.id if target else (-1 if wanted else None))
-    return target
+    return shopper
 
 
 def cancel(db: Session, *, visit: Visit) -> None:

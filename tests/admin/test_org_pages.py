@@ -8,6 +8,7 @@ import re
 from sqlmodel import select
 
 from app.models import ApiToken, Branch, User, Visit, Wave
+from app.services.auth import create_user
 from tests.admin.factories import mini_version
 from tests.conftest import csrf_of, login
 
@@ -151,17 +152,31 @@ def test_wave_pages_create_generate_reassign_cancel(client, db, world):
     page = client.get(f"/admin/waves/{wave.id}").text
     assert "East" in page and "Generate assignments" in page
     target = visits[0]
+    other = next(s for s in ("shopper", "shopper2") if world["users"][s].id != target.shopper_id)
     path = f"/admin/waves/{wave.id}/visits/{target.id}"
+    # both shoppers shop each branch once already: the other one may not take a second visit
+    barred = _post(
+        client,
+        path + "/reassign",
+        {"shopper_id": str(world["users"][other].id)},
+        page=f"/admin/waves/{wave.id}",
+    )
+    assert barred.status_code == 422
+    assert "repeat rule: already shops this branch in this wave" in barred.text
+    newcomer = create_user(
+        db, username="shopper3", name="Newcomer", role="shopper", password="secret-pass"
+    )
     moved = _post(
         client,
         path + "/reassign?region=0&status=",
-        {"shopper": "shopper2"},
+        {"shopper_id": str(newcomer.id)},
         page=f"/admin/waves/{wave.id}",
     )
     assert moved.status_code == 303 and moved.headers["location"].endswith("#visits")
-    assert target.shopper_id == world["users"]["shopper2"].id
+    assert target.shopper_id == newcomer.id
+    manager = str(world["users"]["manager"].id)
     unknown = _post(
-        client, path + "/reassign", {"shopper": "ghost"}, page=f"/admin/waves/{wave.id}"
+        client, path + "/reassign", {"shopper_id": manager}, page=f"/admin/waves/{wave.id}"
     )
     assert unknown.status_code == 422
     cancelled = _post(client, path + "/cancel", {}, page=f"/admin/waves/{wave.id}")

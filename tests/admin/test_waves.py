@@ -68,14 +68,16 @@ def test_progress_counts_visits_per_region_and_status(db, world):
     progress = {row.region.code: row for row in waves.wave_progress(db, wave=wave)}
     east, south = progress["E"], progress["S"]
     assert east.planned == 4 and south.planned == 2
+    # one count per visit: the visit without a shopper is "unassigned", never "assigned"
     assert east.counts == {
-        "assigned": 1,
+        "unassigned": 1,
+        "assigned": 0,
         "in_progress": 0,
         "submitted": 1,
         "returned": 0,
         "approved": 1,
     }
-    assert east.unassigned == 1 and east.total == 3
+    assert east.unassigned == 1 and east.total == 3 and east.not_created == 1
     assert south.counts["in_progress"] == 1 and south.unassigned == 0
     listed = waves.wave_visits(db, wave=wave, status="unassigned")
     assert [row.branch.code for row in listed] == ["E2"]
