@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from datetime import date
 from functools import lru_cache
@@ -62,14 +63,23 @@ class Settings(BaseSettings):
     # demo loader reads it: the app's clock is SHOPMIRROR_CLOCK's.
     shopmirror_today: date | None = None
     # Runs the app's clock (app.models.utcnow) on another day, the time of day kept: for
-    # rehearsing a demo built for that day and for running the suite "on" any date. Empty:
-    # the real clock. Never set it in production: due windows and deadlines follow it.
-    shopmirror_clock: date | None = None
+    # rehearsing a demo built for that day and for running the suite "on" any date. An ISO
+    # date, or a signed number of days ("+103", "-1"), which a test runner passes so its
+    # servers and its own clock agree exactly even when a run crosses midnight. Empty: the
+    # real clock. Never set it in production: due windows and deadlines follow it.
+    shopmirror_clock: date | int | None = None
 
     @field_validator("shopmirror_today", "shopmirror_clock", mode="before")
     @classmethod
     def _empty_is_today(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("shopmirror_clock", mode="before")
+    @classmethod
+    def _days_or_date(cls, value: object) -> object:
+        if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,6}", value.strip()):
+            return int(value)
+        return value
 
     @field_validator("company_timezone")
     @classmethod

@@ -28,6 +28,7 @@ def _settings(monkeypatch, **env) -> Settings:
         ("DEFAULT_LANGUAGE", "fr", "DEFAULT_LANGUAGE: Value error, must be one of en, zh_CN"),
         ("BASE_URL", "example.com", "BASE_URL: Value error, must start with http"),
         ("SHOPMIRROR_TODAY", "22/11/2026", "SHOPMIRROR_TODAY"),
+        ("SHOPMIRROR_CLOCK", "next tuesday", "SHOPMIRROR_CLOCK"),
     ],
 )
 def test_a_bad_setting_is_named_at_start(monkeypatch, variable, value, message):
@@ -68,3 +69,23 @@ def test_default_database_is_sqlite_under_var(tmp_path):
 def test_cookies_are_secure_behind_https(tmp_path):
     assert Settings(var_dir=tmp_path, base_url="https://audit.example.com").secure_cookies
     assert not Settings(var_dir=tmp_path, base_url="http://localhost:8000").secure_cookies
+
+
+def test_the_app_clock_moves_by_a_date_or_by_days(monkeypatch):
+    """A date is the day the clock shows; a number of days is exact even across midnight."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.models.base import utcnow
+
+    monkeypatch.setenv("SHOPMIRROR_CLOCK", "-3")
+    get_settings.cache_clear()
+    try:
+        assert utcnow().date() == (datetime.now(UTC) - timedelta(days=3)).date()
+        monkeypatch.setenv("SHOPMIRROR_CLOCK", "2031-05-17")
+        get_settings.cache_clear()
+        assert utcnow().date() == date(2031, 5, 17)
+        monkeypatch.setenv("SHOPMIRROR_CLOCK", "")
+        get_settings.cache_clear()
+        assert abs(utcnow() - datetime.now(UTC)) < timedelta(seconds=5)
+    finally:
+        get_settings.cache_clear()

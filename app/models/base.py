@@ -38,14 +38,19 @@ def utcnow() -> datetime:
 def clock_offset() -> timedelta:
     """Whole days between the real calendar and the `SHOPMIRROR_CLOCK` day (zero when unset).
 
-    Worked out once per setting, so a rehearsal that runs across midnight keeps its day.
+    A date is turned into days once per setting, so a rehearsal that runs across midnight
+    keeps flowing into the next day instead of jumping back; a number is the days themselves.
     """
     return _offset_for(get_settings().shopmirror_clock)
 
 
 @lru_cache(maxsize=4)
-def _offset_for(day: date | None) -> timedelta:
-    return timedelta(0) if day is None else day - datetime.now(UTC).date()
+def _offset_for(day: date | int | None) -> timedelta:
+    if day is None:
+        return timedelta(0)
+    if isinstance(day, int):
+        return timedelta(days=day)
+    return day - datetime.now(UTC).date()
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

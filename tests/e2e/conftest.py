@@ -109,7 +109,8 @@ def _demo_env(var_dir: Path, database_url: str) -> dict[str, str]:
         "MEDIA_DIR": str(var_dir / "media"),  # never another test's MEDIA_DIR left in os.environ
         "DATABASE_URL": database_url,
         "SHOPMIRROR_TODAY": DEMO_DAY,
-        "SHOPMIRROR_CLOCK": DEMO_DAY,
+        # days, not the date: a server started after midnight still agrees with server_now()
+        "SHOPMIRROR_CLOCK": str(CLOCK_OFFSET.days),
         "PYTHONUNBUFFERED": "1",
     }
 
