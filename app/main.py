@@ -10,7 +10,8 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -165,6 +166,58 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+# The API documentation's scripts and styles, vendored and pinned (app/static/vendor/README.md):
+# agencies read /docs and /redoc on networks without internet access, and no page of ours
+# loads a script from a CDN.
+API_DOCS_ASSETS = {
+    "swagger_js": "/static/vendor/swagger-ui-bundle-5.35.0.js",
+    "swagger_css": "/static/vendor/swagger-ui-5.35.0.css",
+    "redoc_js": "/static/vendor/redoc.standalone-2.5.4.js",
+    "favicon": "/static/icons/icon-32.png",
+}
+# The browser enforces "nothing from elsewhere" on the documentation pages as well: ReDoc's
+# sidebar would fetch its maker's logo from cdn.redoc.ly (it hides the image when that fails).
+# Inline script and styles are the pages' own (FastAPI's start-up script, styled components);
+# ReDoc's search runs in a worker made from a blob.
+API_DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def install_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc, drawn from the vendored files only."""
+    title = f"{app.title} API"
+    schema = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url=schema,
+            title=title,
+            swagger_js_url=API_DOCS_ASSETS["swagger_js"],
+            swagger_css_url=API_DOCS_ASSETS["swagger_css"],
+            swagger_favicon_url=API_DOCS_ASSETS["favicon"],
+            # validatorUrl None: no badge image fetched from validator.swagger.io
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+        page.headers["Content-Security-Policy"] = API_DOCS_CSP
+        return page
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        page = get_redoc_html(
+            openapi_url=schema,
+            title=title,
+            redoc_js_url=API_DOCS_ASSETS["redoc_js"],
+            redoc_favicon_url=API_DOCS_ASSETS["favicon"],
+            with_google_fonts=False,
+        )
+        page.headers["Content-Security-Policy"] = API_DOCS_CSP
+        return page
+
+
 BULK_DELIVERY_PATH = "/api/v1/visits/bulk"
 
 
@@ -178,7 +231,13 @@ def body_limit_for(path: str) -> int:
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.resolved_secret_key()  # fail at start, not at the first login
-    app = FastAPI(title="ShopMirror", dependencies=[Depends(csrf_protect)], lifespan=_lifespan)
+    app = FastAPI(
+        title="ShopMirror",
+        dependencies=[Depends(csrf_protect)],
+        lifespan=_lifespan,
+        docs_url=None,  # served by install_api_docs from vendored files, not a CDN
+        redoc_url=None,
+    )
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     for module in (
@@ -202,6 +261,7 @@ def create_app() -> FastAPI:
         # The OpenAPI schema (/docs) documents the agencies' API only, not the pages.
         app.include_router(module.router, include_in_schema=module is api)
     install_error_handlers(app)
+    install_api_docs(app)
 
     @app.middleware("http")
     async def language_and_headers(request: Request, call_next) -> Response:
