@@ -202,8 +202,13 @@ def export_filename(db: Session, job: ReportJob) -> str:
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
-    """A ZIP entry readable by its owner and group once unpacked (not the cache's 0600)."""
-    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    """A ZIP entry readable by its owner and group once unpacked (not the cache's 0600).
+
+    Its time is the company's (settings.company_timezone), as every time in an export is:
+    ZIP entries carry a local time without a zone, and unpacking shows it as it is.
+    """
+    now = utcnow().astimezone(get_settings().resolved_timezone)
+    info = zipfile.ZipInfo(name, date_time=now.timetuple()[:6])
     info.external_attr = (stat.S_IFREG | 0o644) << 16
     return info
 

@@ -114,6 +114,7 @@ def overview(
             warnings=warnings,
             weakest=ref(agg.weakest_section),
             low_sample=low_sample(agg.visits, wave.visits_per_branch),
+            sections=agg.sections,
         )
 
     region_rows: list[RegionRow] = []

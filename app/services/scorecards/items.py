@@ -128,3 +128,15 @@ def answer_text(item: Item, answer: Answer | None, lang: str) -> str:
         unit = text_for(item.unit, lang) if item.unit else ""
         return f"{value:g} {unit}".strip() if isinstance(value, int | float) else str(value)
     return str(value)
+
+
+def answer_cell(item: Item, answer: Answer | None, lang: str) -> str | int | float | None:
+    """An answer as a spreadsheet cell: ratings and measures stay numbers (the unit and
+    scale belong in the column's header), every other answer reads as `answer_text` says;
+    None (an empty cell) when there is no answer."""
+    value: Any = engine_value(answer)
+    if value is None:
+        return None
+    if item.kind in ("rating", "measure") and isinstance(value, int | float):
+        return value
+    return answer_text(item, answer, lang)

@@ -82,6 +82,7 @@ class BranchRow:
     weakest: SectionRef | None
     rank: int | None = None
     low_sample: bool = False  # fewer visits than planned or than settings.low_sample_visits
+    sections: dict[str, float | None] = field(default_factory=dict)  # moment id -> compliance
 
 
 @dataclass
