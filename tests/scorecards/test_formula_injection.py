@@ -141,6 +141,8 @@ def test_no_cell_of_any_export_runs_as_a_formula(client, db, world):
                     assert cell.data_type == "s" and cell.quotePrefix, (ws.title, cell.value)
                     hostile += 1
     assert hostile >= 30  # names, codes, titles, texts, units, labels, answers on every sheet
+    answers = {c.value for row in book.worksheets[0].iter_rows(min_row=2) for c in row}
+    assert {"=option()", "-option()", "=HYPERLINK(A1)"} <= answers  # labels, not option ids
     for level in LEVELS:
         text = client.get(f"/exports/waves/{wave.id}.csv?level={level}").text
         cells = [c for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for c in row]
