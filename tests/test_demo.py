@@ -44,12 +44,17 @@ def test_demo_loads_a_meaningful_programme_once(db):
 
 
 def _results(db) -> list[tuple]:
+    """Every branch's score per wave, the waves by their place in the programme (1 = oldest):
+    their names follow the dates, which move with the demo day."""
     rows = db.exec(
-        select(Wave.name, Branch.code, BranchWaveScore.score, BranchWaveScore.critical_failures)
+        select(
+            Wave.starts_on, Branch.code, BranchWaveScore.score, BranchWaveScore.critical_failures
+        )
         .join(Wave, Wave.id == BranchWaveScore.wave_id)
         .join(Branch, Branch.id == BranchWaveScore.branch_id)
     ).all()
-    return sorted(rows)
+    starts = sorted({row[0] for row in rows})
+    return sorted((starts.index(start) + 1, *rest) for start, *rest in rows)
 
 
 def _manager_warnings(db) -> list[str]:
@@ -66,14 +71,18 @@ def test_the_demo_day_moves_dates_never_results(db):
     from datetime import UTC, datetime
 
     seen = []
-    for day in (date(2026, 10, 13), date(2027, 3, 1)):
+    for day in (date(2026, 10, 13), date(2027, 3, 1), date(2026, 2, 2)):
         loaded = db.begin_nested()
         load_demo(db, today=day)
         db.flush()
         times = db.exec(select(Visit.time_in).where(Visit.time_in.is_not(None))).all()
         assert max(times) < datetime.combine(day, datetime.min.time(), UTC)
+        waves = db.exec(select(Wave).order_by(Wave.starts_on)).all()
+        assert len({w.name for w in waves}) == len(waves) == 4  # named by their own quarters
+        assert all(w.ends_on < day for w in waves[:-1]) and waves[-1].starts_on < day
         seen.append((_results(db), _manager_warnings(db)))
         loaded.rollback()
-    (first, warned), (second, warned_again) = seen
-    assert first == second
-    assert warned == warned_again and "TJ-001" in warned  # the running wave's early warning
+    (first, warned), *others = seen
+    assert all(results == first for results, _warned in others)
+    assert all(again == warned for _scores, again in others)
+    assert "TJ-001" in warned  # the running wave's early warning

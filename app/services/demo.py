@@ -200,12 +200,31 @@ BRANCHES = (
         0.0,
     ),
 )
+# The programme as it stands on ANCHOR_DAY: three waves done, the fourth running. For another
+# demo day every date moves by whole weeks (weekdays kept), so the day always falls at the same
+# point of the running wave and the "past" waves are always past.
+ANCHOR_DAY = date(2026, 11, 22)
 PAST_WAVES = (
-    ("2026 Q1", date(2026, 1, 5), date(2026, 3, 27)),
-    ("2026 Q2", date(2026, 4, 6), date(2026, 6, 26)),
-    ("2026 Q3", date(2026, 7, 6), date(2026, 9, 25)),
+    (date(2026, 1, 5), date(2026, 3, 27)),
+    (date(2026, 4, 6), date(2026, 6, 26)),
+    (date(2026, 7, 6), date(2026, 9, 25)),
 )
-CURRENT_WAVE = ("2026 Q4", date(2026, 10, 12), date(2026, 12, 18))
+CURRENT_WAVE = (date(2026, 10, 12), date(2026, 12, 18))
+
+
+def programme(today: date) -> list[tuple[str, date, date]]:
+    """The demo's waves (name, start, end) for a demo day, oldest first; the last one runs.
+
+    Each is named by the quarter it starts in, so the names follow the dates they carry.
+    """
+    shift = timedelta(weeks=(today - ANCHOR_DAY).days // 7)
+    waves = []
+    for start, end in (*PAST_WAVES, CURRENT_WAVE):
+        start, end = start + shift, end + shift
+        waves.append((f"{start.year} Q{(start.month - 1) // 3 + 1}", start, end))
+    return waves
+
+
 NARRATIVES = (
     "店员在门口微笑问好，主动询问需求，介绍了两款三千元以内的手机并对比了续航和拍照。",
     "A staff member greeted me within seconds, asked what I needed and compared two phones "
@@ -259,7 +278,8 @@ def load_demo(db: Session, *, today: date | None = None) -> bool:
     db.flush()
     users = _users(db, regions)
     shoppers = [u for u in users.values() if u.role == "shopper"]
-    for index, (name, start, end) in enumerate(PAST_WAVES):
+    *past_waves, current_wave = programme(today)
+    for index, (name, start, end) in enumerate(past_waves):
         wave = _wave(db, name, start, end, _id(version), [b for b, _q, _d in branches])
         for branch, quality, drift in branches:
             level = min(0.99, max(0.3, quality + drift * (index - 1)))
@@ -272,7 +292,7 @@ def load_demo(db: Session, *, today: date | None = None) -> bool:
                 if branch.code == "TJ-001" and index == 2 and n == 0:
                     _fail_critical(db, visit, document)
                 _submit_and_approve(db, visit, users["reviewer"], rng)
-    _current_wave(db, _id(version), document, branches, users, shoppers, rng, today)
+    _current_wave(db, current_wave, _id(version), document, branches, users, shoppers, rng, today)
     return True
 
 
@@ -439,6 +459,7 @@ def _photos(
             item_id=item_id,
             data=data,
             client_id=f"demo-{visit.id}-{item_id}",
+            now=taken,  # taken during the visit: a demo day ahead of the clock is history too
         )
 
 
@@ -490,6 +511,7 @@ def _submit_and_approve(db: Session, visit: Visit, reviewer: User, rng: random.R
 
 def _current_wave(
     db: Session,
+    planned: tuple[str, date, date],
     version_id: int,
     document: ChecklistDoc,
     branches: list[tuple[Branch, float, float]],
@@ -499,7 +521,7 @@ def _current_wave(
     today: date,
 ) -> None:
     """The running wave: some visits done, the rest assigned, three of them to the demo shopper."""
-    name, start, end = CURRENT_WAVE
+    name, start, end = planned
     wave = _wave(db, name, start, end, version_id, [b for b, _q, _d in branches])
     demo_shopper = users["shopper"]
     done_by = max(start + timedelta(days=1), min(end, today - timedelta(days=1)))

@@ -53,10 +53,16 @@ def existing_photo(db: Session, *, visit: Visit, client_id: str) -> Photo | None
 
 
 def check_upload(
-    db: Session, *, user: User, visit: Visit, item_id: str, client_time: datetime | None = None
+    db: Session,
+    *,
+    user: User,
+    visit: Visit,
+    item_id: str,
+    client_time: datetime | None = None,
+    now: datetime | None = None,
 ) -> str | None:
     """Refuse an upload the visit cannot take; returns the branch's zone for the capture time."""
-    ensure_editable(db, user=user, visit=visit, client_time=client_time)
+    ensure_editable(db, user=user, visit=visit, client_time=client_time, now=now)
     _photo_item(db, visit, item_id)
     branch = db.get(Branch, visit.branch_id)
     return branch.timezone if branch else None
@@ -105,7 +111,7 @@ def store_photo(
     found = _existing(db, visit, client_id)
     if found is not None:
         return found, False
-    ensure_editable(db, user=user, visit=visit, client_time=client_time)
+    ensure_editable(db, user=user, visit=visit, client_time=client_time, now=now)
     count = db.exec(
         select(func.count())
         .select_from(Photo)
@@ -187,7 +193,7 @@ def add_photo(
     found = existing_photo(db, visit=visit, client_id=client_id)
     if found is not None:
         return found, False
-    tz = check_upload(db, user=user, visit=visit, item_id=item_id, client_time=client_time)
+    tz = check_upload(db, user=user, visit=visit, item_id=item_id, client_time=client_time, now=now)
     if release_lock:
         db.commit()
     processed = clean_image(data, tz=tz)
