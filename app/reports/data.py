@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from babel.dates import format_date, format_time
 from markupsafe import Markup
@@ -23,6 +24,8 @@ from app.models.base import row_id
 from app.reports.cache import branch_date
 from app.reports.fonts import FontStatus, cjk_font
 from app.reports.visits import VisitDetail, visit_details
+from app.scoring import text_for
+from app.services.checklists import checklist_of
 from app.services.scorecards import branch_scorecard
 from app.services.scorecards.types import ActionRow, BranchScorecard, DisputeRow, ItemFigure
 from app.settings import get_settings
@@ -52,10 +55,27 @@ class BranchReport:
     fonts: FontStatus
     issued: date
     language: str
+    scenario: Any = None  # the checklist's scenario: a language map (or None)
 
     @property
     def lang_tag(self) -> str:
         return content_language(self.language)
+
+    @property
+    def scenario_text(self) -> str:
+        """The programme's scenario in the report's language."""
+        return text_for(self.scenario, self.lang_tag)
+
+    @property
+    def wave_brief(self) -> str:
+        """What HQ wrote for this wave (one language, as typed), when it adds to the scenario."""
+        brief = self.card.wave.scenario.strip()
+        return brief if brief != self.scenario_text else ""
+
+    def visit_brief(self, detail: VisitDetail) -> str:
+        """A visit's own brief, when it is not the wave's (the wave's is shown once, up front)."""
+        brief = detail.visit.scenario.strip()
+        return "" if brief in (self.card.wave.scenario.strip(), self.scenario_text) else brief
 
     @property
     def critical_failures(self) -> list[ItemFigure]:
@@ -131,4 +151,5 @@ def assemble(db: Session, *, branch: Branch, wave: Wave) -> BranchReport:
         fonts=cjk_font(),
         issued=branch_date(branch),
         language=current_language.get(),
+        scenario=checklist_of(db, wave).scenario,
     )

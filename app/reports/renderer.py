@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
 from app.reports.fetcher import STATIC_DIR, ReportFetcher
@@ -51,15 +51,22 @@ class ReportRenderer:
         ]
         self._lock = threading.Lock()  # one layout at a time shares the font configuration
 
+    def layout(
+        self, html: str, *, media_dir: Path | None = None, thumbs: Mapping[int, str] | None = None
+    ) -> Document:
+        """Lay out `html` into pages, loading only static files and these thumbnails."""
+        fetcher = ReportFetcher(media_dir=media_dir, thumbs=thumbs)
+        with self._lock:
+            return HTML(string=html, url_fetcher=fetcher).render(
+                font_config=self.font_config, stylesheets=self.stylesheets, **PDF_OPTIONS
+            )
+
     def render(
         self, html: str, *, media_dir: Path | None = None, thumbs: Mapping[int, str] | None = None
     ) -> Rendered:
-        """Lay out `html` loading only static files and these thumbnails; return the PDF."""
-        fetcher = ReportFetcher(media_dir=media_dir, thumbs=thumbs)
+        """Lay out `html` (see `layout`) and return the PDF."""
+        document = self.layout(html, media_dir=media_dir, thumbs=thumbs)
         with self._lock:
-            document = HTML(string=html, url_fetcher=fetcher).render(
-                font_config=self.font_config, stylesheets=self.stylesheets, **PDF_OPTIONS
-            )
             pdf = document.write_pdf(**PDF_OPTIONS)
         return Rendered(pdf=pdf, pages=len(document.pages))
 

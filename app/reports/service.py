@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
+from weasyprint import Document
 
 from app.errors import NotFound
 from app.i18n import _, content_language, normalize_language
@@ -65,8 +66,16 @@ def report_filename(branch: Branch, wave: Wave, lang: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-") + ".pdf"
 
 
-def render_branch(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Rendered:
-    """Assemble and render a branch's report now (no cache)."""
+@dataclass(frozen=True)
+class BranchHtml:
+    """A branch report's HTML and the thumbnails it may load (photo id -> stored path)."""
+
+    html: str
+    thumbs: dict[int, str]
+
+
+def branch_html(db: Session, *, branch: Branch, wave: Wave, lang: str) -> BranchHtml:
+    """The report's HTML in `lang`, ready for the renderer."""
     with language(lang):
         report = assemble(db, branch=branch, wave=wave)
         html = render_html(
@@ -78,8 +87,22 @@ def render_branch(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Rend
                 "page_counter": page_counter_css(),
             },
         )
+    return BranchHtml(html, report.thumbs)
+
+
+def layout_branch(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Document:
+    """A branch's report laid out into pages (what the PDF is drawn from; tests measure it)."""
+    doc = branch_html(db, branch=branch, wave=wave, lang=lang)
+    return get_renderer().layout(
+        doc.html, media_dir=get_settings().resolved_media_dir, thumbs=doc.thumbs
+    )
+
+
+def render_branch(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Rendered:
+    """Assemble and render a branch's report now (no cache)."""
+    doc = branch_html(db, branch=branch, wave=wave, lang=lang)
     return get_renderer().render(
-        html, media_dir=get_settings().resolved_media_dir, thumbs=report.thumbs
+        doc.html, media_dir=get_settings().resolved_media_dir, thumbs=doc.thumbs
     )
 
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from sqlalchemy import create_engine
+from sqlmodel import Session
 
+from tests.conftest import fresh_database_url
 from tests.reports.helpers import Programme, build_programme
+
+DEMO_DAY = date(2026, 11, 22)
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +35,27 @@ def programme(db, world) -> Programme:
     return build_programme(
         db, media_dir=get_settings().resolved_media_dir, regions=world["regions"]
     )
+
+
+@pytest.fixture(scope="module")
+def demo_db(engine, tmp_path_factory) -> Iterator[Session]:
+    """The demo programme, committed in a database of its own (its photos written to media).
+
+    Committed so the photos' thumbnails are in place: a report laid out without them would
+    be shorter than the one people get.
+    """
+    from app.migrate import upgrade_head
+    from app.services.demo import load_demo
+
+    demo_engine = create_engine(fresh_database_url(tmp_path_factory.mktemp("demo")))
+    with demo_engine.connect() as conn:
+        upgrade_head(conn)
+        conn.commit()
+    with Session(demo_engine, expire_on_commit=False) as session:
+        assert load_demo(session, today=DEMO_DAY)
+        session.commit()
+        yield session
+    demo_engine.dispose()
 
 
 def pdf_pages(data: bytes) -> list[str]:

@@ -164,3 +164,63 @@ def test_a_low_sample_and_an_interim_wave_are_marked(db, programme, monkeypatch)
         assert "Low sample" not in pdf_text(_report(db, programme))
     finally:
         get_settings.cache_clear()
+
+
+def test_delight_rate_and_basics_and_delighters_are_the_scorecards(db, programme, monkeypatch):
+    branch, wave = programme.branches["E1"], programme.waves[-1]
+    card = branch_scorecard(db, user=None, branch=branch, wave=wave)
+    assert card.delight is not None and card.must_items and card.delight_items
+    pages = pdf_pages(_report(db, programme))
+    summary = " ".join(next(p for p in pages if "BRANCH SCORE" in p.upper()).split())
+    assert f"DELIGHT RATE {card.delight:.1f}" in summary.upper()
+    text = pdf_text(_report(db, programme))
+    basics = text[text.index("Basics and delighters Must-be standards") :]
+
+    def rate(f, value):  # "100% (2/2)": how often the must-be failed, out of the visits
+        return rf"{value:.0f}%\s*\({f.stat.failed}/{f.stat.applicable}\)"
+
+    for f in card.must_items:
+        pattern = re.escape(f.text) + r".{0,80}?" + rate(f, f.stat.failure_rate)
+        assert re.search(pattern, basics), (f.text, f.stat.failure_rate)
+    apology = next(f for f in card.must_items if f.id == "apology")  # failed in both visits
+    assert re.search(r"Staff apologised sincerely Complaint handling " + rate(apology, 100), basics)
+    delighters = basics[basics.index("Delighters: how often they happened") :]
+    for f in card.delight_items:
+        assert re.search(re.escape(f.text) + r".{0,80}?" + f"{f.stat.compliance:.0f}%", delighters)
+    # the rates are the scorecard's own (ItemStat), not figured again for the PDF
+    from app.services.scorecards.items import ItemStat
+
+    monkeypatch.setattr(ItemStat, "failure_rate", property(lambda stat: 42.0))
+    monkeypatch.setattr(ItemStat, "compliance", property(lambda stat: 37.0))
+    rendered = pdf_text(render_branch(db, branch=branch, wave=wave, lang="en").pdf)
+    assert re.search(
+        r"Staff apologised sincerely Complaint handling " + rate(apology, 42), rendered
+    )
+    assert re.search(re.escape(card.delight_items[0].text) + r".{0,80}?37%", rendered)
+
+
+def test_chinese_basics_and_delight_rate(db, programme):
+    text = pdf_text(_report(db, programme, lang="zh_CN"))
+    assert "惊喜率" in text and "基本项与惊喜项" in text
+
+
+def test_the_scenario_is_in_the_readers_language_and_a_visits_own_brief_is_shown(db, programme):
+    scenario = programme.document.scenario
+    english, chinese = scenario["en"], scenario["zh-CN"]
+    en = "".join(pdf_text(_report(db, programme, lang="en")).split())
+    zh = "".join(pdf_text(_report(db, programme, lang="zh_CN")).split())
+    assert "".join(english.split()) in en and chinese not in en
+    assert chinese in zh and "".join(english.split()) not in zh
+    # the programme's visits carry a brief of their own (the wave has none): shown per visit
+    assert en.count("Briefforthisvisit:Askforaphoneunder3000RMB.") == 2
+
+
+def test_a_wave_brief_is_shown_once_not_on_every_visit(db, programme):
+    wave = programme.waves[-1]
+    wave.scenario = "Ask for a phone under 3000 RMB."  # what its visits were given
+    db.add(wave)
+    db.flush()
+    text = pdf_text(_report(db, programme))
+    assert text.count("Ask for a phone under 3000 RMB.") == 1
+    assert "Wave brief Ask for a phone under 3000 RMB." in text
+    assert "Brief for this visit" not in text
