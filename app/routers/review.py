@@ -8,21 +8,37 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.deps import ReviewerUser, SessionDep
-from app.forms import FormDep
+from app.forms import FormDep, optional_id
 from app.i18n import _
 from app.models.base import row_id
 from app.services import dashboard, review
 from app.services.access import get_visit
 from app.services.review_page import recent_decisions, review_page
+from app.services.review_queue import parse_flag, parse_sort, review_queue
 from app.web import flash, is_htmx, redirect, render
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 
 
 @router.get("")
-def queue(request: Request, db: SessionDep, user: ReviewerUser) -> Response:
-    context = {"queue": dashboard.review_queue(db), "decisions": recent_decisions(db)}
-    return render(request, "review/queue.html", context)
+def queue(
+    request: Request,
+    db: SessionDep,
+    user: ReviewerUser,
+    wave: str | None = None,
+    region: str | None = None,
+    flag: str | None = None,
+    sort: str | None = None,
+) -> Response:
+    listed = review_queue(
+        db,
+        wave_id=optional_id(wave),
+        region_id=optional_id(region),
+        flag=parse_flag(flag),
+        sort=parse_sort(sort),
+    )
+    context = {"queue": listed, "decisions": recent_decisions(db)}
+    return render(request, "review/queue.html", context, block="results")
 
 
 @router.get("/{visit_id:int}")

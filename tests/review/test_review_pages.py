@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import AuditEvent, Photo, VisitScore, VisitStatus
-from app.services.review_page import distance_m, photo_flag
+from app.services.review_flags import distance_m, photo_flag
 from tests.admin.factories import make_visit, mini_version
 from tests.conftest import csrf_of, login
 
