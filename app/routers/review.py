@@ -93,7 +93,8 @@ def correct(
 ) -> Response:
     visit = get_visit(db, user, visit_id)
     review.correct_answer(db, user=user, visit=visit, item_id=item_id, value=value, reason=reason)
-    message = _("Answer %(item)s corrected; the visit was rescored.", item=item_id)
+    standard = review.standard_text(db, visit=visit, item_id=item_id)
+    message = _("Answer “%(item)s” corrected; the visit was rescored.", item=standard)
     if is_htmx(request):
         page = review_page(db, user=user, visit=visit)
         context = {"page": page, "notice": message, "corrected": item_id}

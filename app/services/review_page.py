@@ -31,6 +31,7 @@ from app.models.base import row_id
 from app.scoring import Item, ItemScore, Problem, ScoreResult, Section
 from app.services import visit_policy
 from app.services.checklists import checklist_of
+from app.services.review import standard_text
 from app.services.review_flags import PhotoCheck, Plausibility, plausibility
 from app.services.scoring import compute
 from app.services.submission import problem_text, submission_problems
@@ -168,6 +169,7 @@ class Decision:
     visit: Visit
     branch: Branch
     reviewer: User | None
+    standard: str = ""  # a correction's standard, by its text
 
 
 def recent_decisions(db: Session, *, limit: int = 15) -> list[Decision]:
@@ -185,4 +187,13 @@ def recent_decisions(db: Session, *, limit: int = 15) -> list[Decision]:
         .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .limit(limit)
     ).all()
-    return [Decision(*row) for row in rows]
+    return [
+        Decision(
+            event,
+            visit,
+            branch,
+            reviewer,
+            standard_text(db, visit=visit, item_id=event.item_id) if event.item_id else "",
+        )
+        for event, visit, branch, reviewer in rows
+    ]
