@@ -81,6 +81,23 @@ def return_visit(
     )
 
 
+@router.post("/{visit_id:int}/reject")
+def reject(
+    request: Request,
+    db: SessionDep,
+    user: ReviewerUser,
+    visit_id: int,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    visit = get_visit(db, user, visit_id)
+    review.reject(db, user=user, visit=visit, reason=reason)
+    return flash(
+        redirect(request, _next_in_queue(db, row_id(visit))),
+        _("Delivery %(id)s rejected; the agency sees the reason.", id=visit.external_id),
+        "success",
+    )
+
+
 @router.post("/{visit_id:int}/correct")
 def correct(
     request: Request,

@@ -75,6 +75,28 @@ def return_visit(db: Session, *, user: User, visit: Visit, notes: Mapping[str, s
     return event
 
 
+def reject(db: Session, *, user: User, visit: Visit, reason: str) -> AuditEvent:
+    """Refuse an agency delivery with a reason the agency reads through the API.
+
+    A rejected visit never counts; the agency sends a corrected visit under a new
+    `external_id` (the old one stays answered with this rejection).
+    """
+    _require(db, user, visit, Action.reject)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(
+            _("Reason: say why the delivery is rejected (the agency reads it)."), field="reason"
+        )
+    reason = reason[:2000]
+    visit.status = VisitStatus.rejected
+    visit.review_notes = {"": reason}
+    db.add(visit)
+    event = AuditEvent(visit_id=row_id(visit), user_id=user.id, action="rejected", reason=reason)
+    db.add(event)
+    db.flush()
+    return event
+
+
 def correct_answer(
     db: Session, *, user: User, visit: Visit, item_id: str, value: Any, reason: str
 ) -> AuditEvent:

@@ -90,7 +90,14 @@ class ReviewPage:
     @property
     def deciding(self) -> bool:
         """The reviewer can still approve or return the visit (it waits for review)."""
-        return self.perms.approve or self.perms.return_
+        return self.perms.approve or self.perms.return_ or self.perms.reject
+
+    @property
+    def rejected_reason(self) -> str:
+        """Why the delivery was rejected ('' unless it was)."""
+        if self.visit.status != VisitStatus.rejected:
+            return ""
+        return str((self.visit.review_notes or {}).get("", ""))
 
     @property
     def returned_note(self) -> str:

@@ -262,3 +262,54 @@ def test_missing_answers_and_invalid_values_come_in_one_response(db, api):
     assert "answers.receipt: is required" in errors and "answers.clean: is required" in errors
     assert "answers.greet: is required" not in errors  # reported once, as invalid
     assert "answers.receipt: is required" in response.json()["detail"]
+
+
+def test_an_agency_follows_its_deliveries_by_external_id(db, api, world):
+    from app.services import review
+
+    visit_id = api["client"].post("/api/v1/visits", json=DOC).json()["id"]
+    waiting = api["client"].get("/api/v1/visits/ACME-1")
+    assert waiting.status_code == 200, waiting.text
+    body = waiting.json()
+    assert (body["id"], body["status"], body["reason"], body["decided_at"]) == (
+        visit_id,
+        "submitted",
+        None,
+        None,
+    )
+    assert round(body["score"]["score"], 2) == 77.78 and body["wave_id"] == api["wave"].id
+    review.reject(
+        db,
+        user=world["users"]["reviewer"],
+        visit=db.get(Visit, visit_id),
+        reason="The receipt photo shows another store's name.",
+    )
+    db.commit()
+    rejected = api["client"].get("/api/v1/visits/ACME-1").json()
+    assert rejected["status"] == "rejected"
+    assert rejected["reason"] == "The receipt photo shows another store's name."
+    assert rejected["decided_at"] is not None
+    again = api["client"].post("/api/v1/visits", json=DOC)  # the same id: the same answer
+    assert again.status_code == 200 and again.json()["status"] == "rejected"
+    assert api["client"].get("/api/v1/visits/ACME-404").status_code == 404
+    other = agencies.create_agency(db, name="Other")
+    _t, secret = agencies.create_token(db, agency=other, name="x")
+    db.commit()
+    foreign = api["client"].get(
+        "/api/v1/visits/ACME-1", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert foreign.status_code == 404 and "rejected" not in foreign.text
+    assert (
+        api["client"].get("/api/v1/visits/ACME-1", headers={"Authorization": ""}).status_code == 401
+    )
+
+
+def test_the_delivery_endpoint_is_documented_with_an_example(client):
+    schema = client.get("/openapi.json").json()
+    get = schema["paths"]["/api/v1/visits/{external_id}"]["get"]
+    assert "external_id" in get["description"] and get["security"]
+    assert "404" in get["responses"]
+    report = schema["components"]["schemas"]["DeliveryReport"]
+    (example,) = report["examples"]
+    assert example["status"] == "rejected" and example["reason"]
+    assert "visited_at" in schema["paths"]["/api/v1/visits"]["post"]["description"]

@@ -149,7 +149,7 @@ def test_agency_and_approved_visits_show_what_can_still_be_done(client, db, worl
     page = client.get(f"/review/{delivered.id}").text
     assert "Agency: Acme" in page and "ACME-7" in page
     assert "Approve" in page and 'id="return-form"' not in page
-    assert "cannot be returned" in page
+    assert 'id="reject-form"' in page  # an agency delivery is rejected, not returned
     page = client.get(f"/review/{done.id}").text
     assert f'action="/review/{done.id}/approve"' not in page
     assert "Correct this answer" in page and "approved the visit" in page
