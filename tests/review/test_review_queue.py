@@ -181,3 +181,17 @@ def test_approve_is_disabled_with_the_reason_while_photos_are_missing(client, db
     form = html[html.index(f'action="/review/{visit.id}/approve"') :]
     form = form[: form.index("</form>")]
     assert "disabled" not in form and "Cannot be approved" not in form
+
+
+def test_the_review_page_shows_the_new_checks(client, queue):
+    login(client, "reviewer", "reviewer-pass")
+    long = client.get(f"/review/{queue['long'].id}").text
+    checks = long[long.index('id="checks-title"') : long.index('id="decision-title"')]
+    assert "95 minutes in the branch" in checks and "(median 30 min)" in checks
+    assert "Time in the branch far from the median" in checks
+    outside = client.get(f"/review/{queue['outside'].id}").text
+    checks = outside[outside.index('id="checks-title"') : outside.index('id="decision-title"')]
+    assert "Visited outside the wave&#39;s dates (Feb 1, 2026 – Mar 2, 2026)" in checks
+    plain = client.get(f"/review/{queue['plain'][0].id}").text
+    checks = plain[plain.index('id="checks-title"') : plain.index('id="decision-title"')]
+    assert "far from the median" not in checks and "outside the wave" not in checks
