@@ -32,13 +32,13 @@ manager   approved     view dispute                       -       view dispute
 manager   late         view                               -       view
 reviewer  assigned     view                               view    view
 reviewer  in_progress  view                               view    view
-reviewer  submitted    view correct return approve        same    view correct approve
+reviewer  submitted    view correct return approve        same    view correct approve reject
 reviewer  returned     view                               view    view
 reviewer  approved     view correct                       same    same
 reviewer  late         view correct                       same    same
 admin     assigned     view reassign cancel               same    same
 admin     in_progress  view reassign cancel               same    same
-admin     submitted    view correct return approve        same    view correct approve
+admin     submitted    view correct return approve        same    view correct approve reject
 admin     returned     view reassign                      same    same
 admin     approved     view correct dispute               same    same
 admin     late         view correct                       same    same
@@ -123,6 +123,8 @@ def test_who_decides_a_dispute(role, dispute, allowed):
         ("reviewer", "approved", "own", Action.dispute, NotFound, "Not found."),
         ("reviewer", "approved", "own", Action.approve, Conflict, "not waiting for review"),
         ("reviewer", "submitted", "agency", Action.return_, Conflict, "cannot be returned"),
+        ("reviewer", "submitted", "own", Action.reject, Conflict, "return this visit instead"),
+        ("manager", "submitted", "agency", Action.reject, Forbidden, "Only reviewers"),
         ("reviewer", "returned", "own", Action.correct, Conflict, "submitted or approved"),
         ("reviewer", "assigned", "own", Action.edit, Forbidden, "visit's shopper"),
         ("reviewer", "assigned", "own", Action.cancel, Forbidden, "administrators"),

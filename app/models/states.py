@@ -37,6 +37,7 @@ class VisitStatus(LabelledState):
     submitted = "submitted"
     returned = "returned"
     approved = "approved"
+    rejected = "rejected"  # an agency delivery the reviewer refused, with a reason
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ class VisitStatus(LabelledState):
             VisitStatus.submitted: _("Submitted"),
             VisitStatus.returned: _("Returned"),
             VisitStatus.approved: _("Approved"),
+            VisitStatus.rejected: _("Rejected"),
         }[self]
 
 
@@ -111,6 +113,7 @@ class AuditAction(LabelledState):
     approved = "approved"
     returned = "returned"
     corrected = "corrected"
+    rejected = "rejected"
     dispute_raised = "dispute_raised"
     dispute_accepted = "dispute_accepted"
     dispute_rejected = "dispute_rejected"
@@ -123,6 +126,7 @@ class AuditAction(LabelledState):
             AuditAction.approved: _("Approved"),
             AuditAction.returned: _("Returned"),
             AuditAction.corrected: _("Corrected"),
+            AuditAction.rejected: _("Rejected"),
             AuditAction.dispute_raised: _("Dispute raised"),
             AuditAction.dispute_accepted: _("Dispute accepted"),
             AuditAction.dispute_rejected: _("Dispute rejected"),
@@ -136,6 +140,7 @@ class AuditAction(LabelledState):
             AuditAction.approved: _("approved the visit"),
             AuditAction.returned: _("returned the visit"),
             AuditAction.corrected: _("corrected"),
+            AuditAction.rejected: _("rejected the delivery"),
             AuditAction.dispute_raised: _("raised a dispute of"),
             AuditAction.dispute_accepted: _("accepted a dispute of"),
             AuditAction.dispute_rejected: _("rejected a dispute of"),

@@ -15,7 +15,7 @@ from app.models.states import VisitStatus
 class Visit(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(
-            "status IN ('assigned','in_progress','submitted','returned','approved')",
+            "status IN ('assigned','in_progress','submitted','returned','approved','rejected')",
             name="status",
         ),
         sa.CheckConstraint("channel IN ('in_person','phone','online')", name="channel"),

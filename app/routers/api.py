@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.body_limit import MAX_BULK_BYTES
 from app.deps import SessionDep
@@ -78,6 +78,34 @@ class ScoreReport(BaseModel):
     score: dict[str, Any] | None
 
 
+class DeliveryReport(BaseModel):
+    """Where a delivered visit stands in HQ's review, and why when it was rejected."""
+
+    id: int
+    external_id: str
+    status: str = Field(description="`submitted` (waiting for review), `approved` or `rejected`")
+    reason: str | None = Field(description="The reviewer's reason, when `rejected`")
+    decided_at: datetime | None = Field(description="When it was approved or rejected")
+    wave_id: int | None
+    score: dict[str, Any] | None = Field(description="The current score (it may change in review)")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": 412,
+                    "external_id": "ACME-2026-000123",
+                    "status": "rejected",
+                    "reason": "The receipt photo shows another store's name.",
+                    "decided_at": "2026-11-21T03:12:00Z",
+                    "wave_id": 7,
+                    "score": {"score": 77.78, "band": "within"},
+                }
+            ]
+        }
+    }
+
+
 class BulkLine(BaseModel):
     index: int
     external_id: str | None
@@ -139,6 +167,11 @@ def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
     `checklist_version` (latest when left out). The visit is validated and scored
     and waits for HQ's review. Sending the same `external_id` again returns the
     first delivery with status 200 and changes nothing.
+
+    The visit must fall in an open wave: a `visited_at` on a day (in the branch's time
+    zone) that no wave of that branch and checklist version covers is refused with
+    `visited_at: ...`. Every problem of a document comes in one 422: missing answers
+    together with invalid values. Follow the review with `GET /api/v1/visits/{external_id}`.
     """
     try:
         done = deliver_visit(db, agency=agency, document=_json(body))
@@ -165,6 +198,29 @@ def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport
         status=visit.status,
         approved_at=visit.approved_at,
         score=scoring.stored_result(db, visit=visit),
+    )
+
+
+@router.get(
+    "/visits/{external_id}",
+    response_model=DeliveryReport,
+    responses={404: {"description": "No delivery of this agency has this `external_id`"}},
+)
+def get_delivery(db: SessionDep, agency: AgencyDep, external_id: str) -> DeliveryReport:
+    """Follow one of your deliveries by your own `external_id`: its review state
+    (`submitted`, `approved`, `rejected`), the reviewer's reason when rejected, and its
+    current score. Another agency's `external_id` answers 404. A rejected visit is not
+    delivered again under the same `external_id`: send the corrected visit under a new one.
+    """
+    state = agencies.delivery_state(db, visit=access.get_agency_delivery(db, agency, external_id))
+    return DeliveryReport(
+        id=row_id(state.visit),
+        external_id=external_id,
+        status=state.visit.status,
+        reason=state.reason,
+        decided_at=state.decided_at,
+        wave_id=state.visit.wave_id,
+        score=scoring.stored_result(db, visit=state.visit),
     )
 
 

@@ -8,21 +8,37 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.deps import ReviewerUser, SessionDep
-from app.forms import FormDep
+from app.forms import FormDep, optional_id
 from app.i18n import _
 from app.models.base import row_id
 from app.services import dashboard, review
 from app.services.access import get_visit
 from app.services.review_page import recent_decisions, review_page
+from app.services.review_queue import parse_flag, parse_sort, review_queue
 from app.web import flash, is_htmx, redirect, render
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 
 
 @router.get("")
-def queue(request: Request, db: SessionDep, user: ReviewerUser) -> Response:
-    context = {"queue": dashboard.review_queue(db), "decisions": recent_decisions(db)}
-    return render(request, "review/queue.html", context)
+def queue(
+    request: Request,
+    db: SessionDep,
+    user: ReviewerUser,
+    wave: str | None = None,
+    region: str | None = None,
+    flag: str | None = None,
+    sort: str | None = None,
+) -> Response:
+    listed = review_queue(
+        db,
+        wave_id=optional_id(wave),
+        region_id=optional_id(region),
+        flag=parse_flag(flag),
+        sort=parse_sort(sort),
+    )
+    context = {"queue": listed, "decisions": recent_decisions(db)}
+    return render(request, "review/queue.html", context, block="results")
 
 
 @router.get("/{visit_id:int}")
@@ -65,6 +81,23 @@ def return_visit(
     )
 
 
+@router.post("/{visit_id:int}/reject")
+def reject(
+    request: Request,
+    db: SessionDep,
+    user: ReviewerUser,
+    visit_id: int,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    visit = get_visit(db, user, visit_id)
+    review.reject(db, user=user, visit=visit, reason=reason)
+    return flash(
+        redirect(request, _next_in_queue(db, row_id(visit))),
+        _("Delivery %(id)s rejected; the agency sees the reason.", id=visit.external_id),
+        "success",
+    )
+
+
 @router.post("/{visit_id:int}/correct")
 def correct(
     request: Request,
@@ -77,7 +110,8 @@ def correct(
 ) -> Response:
     visit = get_visit(db, user, visit_id)
     review.correct_answer(db, user=user, visit=visit, item_id=item_id, value=value, reason=reason)
-    message = _("Answer %(item)s corrected; the visit was rescored.", item=item_id)
+    standard = review.standard_text(db, visit=visit, item_id=item_id)
+    message = _("Answer “%(item)s” corrected; the visit was rescored.", item=standard)
     if is_htmx(request):
         page = review_page(db, user=user, visit=visit)
         context = {"page": page, "notice": message, "corrected": item_id}

@@ -88,6 +88,17 @@ def get_wave(db: Session, wave_id: int) -> Wave:
     return wave
 
 
+def get_agency_delivery(db: Session, agency: Agency, external_id: str) -> Visit:
+    """The visit this agency delivered under its own id, else NotFound (another agency's
+    external_id included: nothing says that it exists)."""
+    visit = db.exec(
+        select(Visit).where(Visit.external_id == external_id, Visit.agency_id == agency.id)
+    ).first()
+    if visit is None:
+        raise NotFound(_("Not found."))
+    return visit
+
+
 def get_agency_visit(db: Session, agency: Agency, visit_id: int) -> Visit:
     """A visit this agency delivered, else NotFound (another agency's visit included)."""
     visit = db.get(Visit, visit_id)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
-from app.models import Agency, ApiToken, User, utcnow
+from app.models import Agency, ApiToken, AuditEvent, User, Visit, VisitStatus, utcnow
 from app.models.base import row_id
 
 TOKEN_PREFIX = "smk_"
@@ -118,3 +119,27 @@ def authenticate(db: Session, *, secret: str | None) -> Agency | None:
     token.last_used_at = utcnow()
     db.add(token)
     return agency
+
+
+@dataclass
+class DeliveryState:
+    """What an agency reads about one of its deliveries: where it stands in review and why."""
+
+    visit: Visit
+    reason: str | None  # the reviewer's reason, once rejected
+    decided_at: datetime | None  # when it was approved or rejected
+
+
+def delivery_state(db: Session, *, visit: Visit) -> DeliveryState:
+    """A delivery's review state (submitted, approved or rejected), with a rejection's reason."""
+    if visit.status == VisitStatus.approved:
+        return DeliveryState(visit, None, visit.approved_at)
+    if visit.status != VisitStatus.rejected:
+        return DeliveryState(visit, None, None)
+    event = db.exec(
+        select(AuditEvent)
+        .where(AuditEvent.visit_id == visit.id, AuditEvent.action == "rejected")
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+    ).first()
+    reason = event.reason if event else str((visit.review_notes or {}).get("", ""))
+    return DeliveryState(visit, reason or None, event.at if event else None)

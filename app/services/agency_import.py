@@ -3,12 +3,14 @@
 A delivery is idempotent on its `external_id`: sending the same visit again returns
 the visit made the first time. The branch is found by code and the checklist by
 code and version; the visit joins the wave that shops that branch with that version
-on the visit's date, so once approved it counts in that wave's scorecards.
+on the visit's date, so once approved it counts in that wave's scorecards. A visit on a
+day no such wave covers is refused (`visited_at` named): it would count nowhere.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,7 +36,7 @@ from app.models import (
 from app.models.answer_codec import new_answer
 from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import DocumentError, VisitDocument, completeness, parse_visit
+from app.scoring import DocumentError, VisitDocument, completeness, parse_visit, validate_answer
 from app.services.checklists import document_of
 from app.services.images import Processed, process
 from app.services.photos import MAX_PER_ITEM, record_photo
@@ -101,19 +103,26 @@ def _wave_for(db: Session, branch: Branch, version: ChecklistVersion, at: dateti
 
 
 def _completeness(
-    document: ChecklistDoc, visit: VisitDocument, photos: list[PhotoFile], external_id: str
+    document: ChecklistDoc,
+    answers: Mapping[str, Any],
+    photos: list[PhotoFile],
+    external_id: str,
+    invalid: frozenset[str] = frozenset(),
 ) -> list[str]:
     """A delivered visit must be as complete as a shopper's submission, photos included.
 
     Photos travel as files in a ZIP (`photos/<external_id>/<item_id>/<file>`); a delivery
     without the photos its checklist requires is refused, as the shopper's submit would
-    be, rather than accepted into a review that could never approve it.
+    be, rather than accepted into a review that could never approve it. Answers already
+    reported as `invalid` are not reported again as missing.
     """
     counts: dict[str, int] = {}
     for item_id, _name, _data in photos:
         counts[item_id] = counts.get(item_id, 0) + 1
     errors = []
-    for problem in completeness(document, visit.answer_values(), counts):
+    for problem in completeness(document, answers, counts):
+        if problem.item_id in invalid:
+            continue
         if problem.kind == "missing":
             errors.append(f"answers.{problem.item_id}: is required")
         elif problem.kind == "short":
@@ -126,6 +135,41 @@ def _completeness(
                 " deliver this visit in a ZIP with its photos"
             )
     return errors
+
+
+def _valid_answers(document: ChecklistDoc, raw: Any) -> tuple[dict[str, Any], frozenset[str]]:
+    """The answers of a document that failed to parse: the valid values, and the ids of the
+    invalid ones (already reported), so missing answers are reported in the same response."""
+    values: dict[str, Any] = {}
+    invalid: set[str] = set()
+    if isinstance(raw, dict):
+        for item_id, answer in raw.items():
+            value = answer.get("value") if isinstance(answer, dict) else None
+            try:
+                values[str(item_id)] = validate_answer(document, str(item_id), value)
+            except DocumentError:
+                invalid.add(str(item_id))
+    return values, frozenset(invalid)
+
+
+def _wave_error(
+    db: Session, branch: Branch, version: ChecklistVersion, checklist: ChecklistDoc, at: datetime
+) -> str:
+    """Why no wave takes a visit on this day: the field, the day, and the waves there are."""
+    day = at.astimezone(ZoneInfo(branch.timezone)).date()
+    waves = db.exec(
+        select(Wave)
+        .join(WaveBranch, col(WaveBranch.wave_id) == Wave.id)
+        .where(WaveBranch.branch_id == branch.id, Wave.checklist_version_id == version.id)
+        .order_by(col(Wave.starts_on).desc())
+        .limit(3)
+    ).all()
+    known = ", ".join(f"{w.name} {w.starts_on}..{w.ends_on}" for w in waves) or "none"
+    return (
+        f"visited_at: {day} (in the branch's time zone) is outside every open wave of branch"
+        f" {branch.code!r} with checklist {checklist.code!r} v{version.version}"
+        f" (its latest waves: {known})"
+    )
 
 
 def _photo_errors(
@@ -192,15 +236,24 @@ def deliver_visit(
     except DocumentError as exc:
         errors += exc.errors
     if parsed is not None:
-        errors += _completeness(checklist, parsed, photos or [], external_id)
+        errors += _completeness(checklist, parsed.answer_values(), photos or [], external_id)
+    else:  # still report what is missing, with what is invalid, in one response
+        values, invalid = _valid_answers(checklist, document.get("answers"))
+        errors += _completeness(checklist, values, photos or [], external_id, invalid)
+    wave: Wave | None = None
+    if parsed is not None and branch is not None:
+        time_in = _aware(parsed.visited_at, branch)
+        wave = _wave_for(db, branch, version, time_in)
+        if wave is None:
+            errors.append(_wave_error(db, branch, version, checklist, time_in))
     ready: list[tuple[str, Processed]] = []
     if photos and branch is not None:
         photo_errors, ready = _photo_errors(checklist, photos, external_id, branch.timezone)
         errors += photo_errors
     if errors:
         raise DocumentError(errors)
-    assert parsed is not None and branch is not None
-    return _store(db, agency, version, branch, parsed, external_id, ready)
+    assert parsed is not None and branch is not None and wave is not None
+    return _store(db, agency, version, branch, wave, parsed, external_id, ready)
 
 
 def _store(
@@ -208,19 +261,19 @@ def _store(
     agency: Agency,
     version: ChecklistVersion,
     branch: Branch,
+    wave: Wave,
     parsed: VisitDocument,
     external_id: str,
     photos: list[tuple[str, Processed]],
 ) -> Delivered:
     time_in = _aware(parsed.visited_at, branch)
-    wave = _wave_for(db, branch, version, time_in)
     visit = Visit(
         branch_id=row_id(branch),
-        wave_id=wave.id if wave else None,
+        wave_id=row_id(wave),
         checklist_version_id=row_id(version),
         status=VisitStatus.submitted,
         channel=document_of(version).channel,
-        scenario=wave.scenario if wave else "",
+        scenario=wave.scenario,
         time_in=time_in,
         time_out=_aware(parsed.time_out, branch) if parsed.time_out else None,
         submitted_at=utcnow(),

@@ -12,16 +12,26 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.errors import Invalid
-from app.i18n import _
+from app.i18n import _, content_language, current_language
 from app.models import Answer, AuditEvent, User, Visit, VisitStatus, utcnow
 from app.models.answer_codec import engine_value, store
 from app.models.base import row_id
 from app.scoring import DocumentError, validate_answer
+from app.scoring.text import text_for
 from app.services import visit_policy
 from app.services.checklists import checklist_of
 from app.services.scoring import record_score
 from app.services.submission import NotComplete, submission_problems
 from app.services.visit_policy import Action
+
+
+def standard_text(db: Session, *, visit: Visit, item_id: str) -> str:
+    """A standard as the reader names it: its text in the content language, never its id."""
+    try:
+        item = checklist_of(db, visit).item(item_id)
+    except KeyError:
+        return item_id
+    return text_for(item.text, content_language(current_language.get())) or item_id
 
 
 def _require(db: Session, user: User, visit: Visit, action: Action) -> None:
@@ -60,6 +70,28 @@ def return_visit(db: Session, *, user: User, visit: Visit, notes: Mapping[str, s
     visit.review_notes = cleaned
     db.add(visit)
     event = AuditEvent(visit_id=row_id(visit), user_id=user.id, action="returned", after=cleaned)
+    db.add(event)
+    db.flush()
+    return event
+
+
+def reject(db: Session, *, user: User, visit: Visit, reason: str) -> AuditEvent:
+    """Refuse an agency delivery with a reason the agency reads through the API.
+
+    A rejected visit never counts; the agency sends a corrected visit under a new
+    `external_id` (the old one stays answered with this rejection).
+    """
+    _require(db, user, visit, Action.reject)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(
+            _("Reason: say why the delivery is rejected (the agency reads it)."), field="reason"
+        )
+    reason = reason[:2000]
+    visit.status = VisitStatus.rejected
+    visit.review_notes = {"": reason}
+    db.add(visit)
+    event = AuditEvent(visit_id=row_id(visit), user_id=user.id, action="rejected", reason=reason)
     db.add(event)
     db.flush()
     return event

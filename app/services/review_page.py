@@ -1,14 +1,13 @@
 """What a reviewer needs to judge a visit: answers with photos, plausibility checks, the score.
 
-Plausibility: how far from the branch the shopper checked in, photos taken outside
-the visit (a photo from another day is a red flag), required photos missing.
+The plausibility checks (check-in distance, photo times, missing photos, time in the
+branch against the median, the wave's dates) are `review_flags`', shared with the queue;
+what blocks approval is the core's completeness rule (`submission_problems`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,57 +20,22 @@ from app.models import (
     Branch,
     Checklist,
     ChecklistVersion,
-    Photo,
     Region,
     User,
     Visit,
     VisitStatus,
     Wave,
 )
-from app.models.answer_codec import engine_value, engine_values
-from app.scoring import Item, ItemScore, ScoreResult, Section, photo_requirements
+from app.models.answer_codec import engine_value
+from app.models.base import row_id
+from app.scoring import Item, ItemScore, Problem, ScoreResult, Section
 from app.services import visit_policy
 from app.services.checklists import checklist_of
+from app.services.review import standard_text
+from app.services.review_flags import PhotoCheck, Plausibility, plausibility
 from app.services.scoring import compute
+from app.services.submission import problem_text, submission_problems
 from app.services.visit_policy import VisitPermissions
-
-PHOTO_GRACE = timedelta(minutes=15)  # a storefront shot just before going in is fine
-FAR_METRES = 500  # check-in farther than this from the branch is flagged
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine, mean Earth radius)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlam = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
-    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(a)))
-
-
-def _check_in_distance(visit: Visit, branch: Branch) -> float | None:
-    """Metres from the branch to where the shopper checked in; None when either is unknown."""
-    if visit.latitude is None or visit.longitude is None:
-        return None
-    if branch.latitude is None or branch.longitude is None:
-        return None
-    return distance_m(visit.latitude, visit.longitude, branch.latitude, branch.longitude)
-
-
-@dataclass
-class PhotoCheck:
-    photo: Photo
-    flag: str  # "" | "outside" | "no_time"
-
-
-def photo_flag(photo: Photo, time_in: datetime | None, time_out: datetime | None) -> str:
-    """'outside' when captured outside the visit window (± PHOTO_GRACE), 'no_time' if unknown."""
-    if photo.captured_at is None:
-        return "no_time"
-    if time_in is None:
-        return ""
-    end = time_out or time_in
-    if photo.captured_at < time_in - PHOTO_GRACE or photo.captured_at > end + PHOTO_GRACE:
-        return "outside"
-    return ""
 
 
 @dataclass
@@ -113,34 +77,27 @@ class ReviewPage:
     agency: Agency | None
     result: ScoreResult
     sections: list[SectionView]
-    distance: float | None
+    checks: Plausibility
     perms: VisitPermissions
+    problems: list[Problem] = field(default_factory=list)  # what blocks approval
     trail: list[TrailEntry] = field(default_factory=list)
 
     @property
-    def far(self) -> bool:
-        return self.distance is not None and self.distance > FAR_METRES
-
-    @property
-    def duration_minutes(self) -> int | None:
-        if self.visit.time_in and self.visit.time_out:
-            return round((self.visit.time_out - self.visit.time_in).total_seconds() / 60)
-        return None
-
-    @property
-    def flagged_photos(self) -> int:
-        return sum(1 for s in self.sections for i in s.items for p in i.photos if p.flag)
-
-    @property
-    def missing_photos(self) -> list[str]:
-        return [
-            i.item.id for s in self.sections for i in s.items if len(i.photos) < i.photos_needed
-        ]
+    def blockers(self) -> list[tuple[str, str]]:
+        """(item id, what it needs) of each problem that blocks approval."""
+        return [(p.item_id, problem_text(p)) for p in self.problems]
 
     @property
     def deciding(self) -> bool:
         """The reviewer can still approve or return the visit (it waits for review)."""
-        return self.perms.approve or self.perms.return_
+        return self.perms.approve or self.perms.return_ or self.perms.reject
+
+    @property
+    def rejected_reason(self) -> str:
+        """Why the delivery was rejected ('' unless it was)."""
+        if self.visit.status != VisitStatus.rejected:
+            return ""
+        return str((self.visit.review_notes or {}).get("", ""))
 
     @property
     def returned_note(self) -> str:
@@ -163,15 +120,9 @@ def review_page(db: Session, *, user: User, visit: Visit) -> ReviewPage:
     document = checklist_of(db, visit)
     result = compute(db, visit=visit)
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
-    needed = photo_requirements(document, engine_values(answers.values()))
-    photos: dict[str, list[PhotoCheck]] = {}
-    for photo in db.exec(
-        select(Photo)
-        .where(Photo.visit_id == visit.id)
-        .order_by(col(Photo.captured_at), col(Photo.id))
-    ):
-        check = PhotoCheck(photo, photo_flag(photo, visit.time_in, visit.time_out))
-        photos.setdefault(photo.item_id, []).append(check)
+    checks = plausibility(db, visits=[visit])[row_id(visit)]
+    photos: dict[str, list[PhotoCheck]] = checks.photos
+    needed = checks.photos_needed
     notes = visit.review_notes or {}
     items = result.items
     sections = [
@@ -212,8 +163,9 @@ def review_page(db: Session, *, user: User, visit: Visit) -> ReviewPage:
         agency=db.get(Agency, visit.agency_id) if visit.agency_id else None,
         result=result,
         sections=sections,
-        distance=_check_in_distance(visit, branch),
+        checks=checks,
         perms=visit_policy.for_visit(db, user=user, visit=visit),
+        problems=submission_problems(db, visit=visit),
         trail=trail,
     )
 
@@ -224,6 +176,7 @@ class Decision:
     visit: Visit
     branch: Branch
     reviewer: User | None
+    standard: str = ""  # a correction's standard, by its text
 
 
 def recent_decisions(db: Session, *, limit: int = 15) -> list[Decision]:
@@ -241,4 +194,13 @@ def recent_decisions(db: Session, *, limit: int = 15) -> list[Decision]:
         .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .limit(limit)
     ).all()
-    return [Decision(*row) for row in rows]
+    return [
+        Decision(
+            event,
+            visit,
+            branch,
+            reviewer,
+            standard_text(db, visit=visit, item_id=event.item_id) if event.item_id else "",
+        )
+        for event, visit, branch, reviewer in rows
+    ]

@@ -45,6 +45,7 @@ class Action(StrEnum):
     correct = "correct"  # a reviewer changes an answer (audited, rescored)
     return_ = "return"  # a reviewer sends the visit back to its shopper
     approve = "approve"
+    reject = "reject"  # a reviewer refuses an agency delivery, with a reason
     dispute = "dispute"  # a manager challenges an answer
     decide = "decide"  # a reviewer accepts or rejects a dispute
     reassign = "reassign"  # HQ gives the visit to another shopper
@@ -148,6 +149,10 @@ class VisitPermissions:
         return self.can(Action.approve)
 
     @property
+    def reject(self) -> bool:
+        return self.can(Action.reject)
+
+    @property
     def dispute(self) -> bool:
         return self.can(Action.dispute)
 
@@ -188,7 +193,10 @@ def _role_refusal(action: Action, role: str) -> Refusal | None:
     """Actions a role can never take, whatever the visit."""
     if action in (Action.edit, Action.submit) and role != Role.shopper:
         return Refusal(Forbidden, _("Only the visit's shopper can do this."))
-    if action in (Action.correct, Action.return_, Action.approve) and role not in REVIEWERS:
+    if (
+        action in (Action.correct, Action.return_, Action.approve, Action.reject)
+        and role not in REVIEWERS
+    ):
         return Refusal(Forbidden, _("Only reviewers can do this."))
     if action == Action.dispute and role not in RAISERS:
         return _not_found()
@@ -225,8 +233,15 @@ def state_refusal(action: Action, facts: Facts) -> Refusal | None:
         return _not_due(facts)
     if action == Action.correct and status not in CORRECTABLE:
         return Refusal(Conflict, _("Only submitted or approved visits can be corrected."))
-    if action in (Action.return_, Action.approve) and status != VisitStatus.submitted:
+    if (
+        action in (Action.return_, Action.approve, Action.reject)
+        and status != VisitStatus.submitted
+    ):
         return Refusal(Conflict, _("This visit is not waiting for review."))
+    if action == Action.reject and facts.has_shopper:
+        return Refusal(
+            Conflict, _("Only an agency delivery can be rejected; return this visit instead.")
+        )
     if action == Action.return_ and not facts.has_shopper:
         return Refusal(
             Conflict, _("An agency delivery cannot be returned; correct its answers instead.")

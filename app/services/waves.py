@@ -224,7 +224,8 @@ def wave_progress(db: Session, *, wave: Wave, now: datetime | None = None) -> li
     for region_id, status, unassigned, count in db.exec(
         select(Branch.region_id, Visit.status, col(Visit.shopper_id).is_(None), func.count())
         .join(Branch, col(Branch.id) == Visit.branch_id)
-        .where(Visit.wave_id == wave.id)
+        # a rejected agency delivery is no visit of the wave's plan: counted in no column
+        .where(Visit.wave_id == wave.id, Visit.status != VisitStatus.rejected)
         .group_by(col(Branch.region_id), col(Visit.status), col(Visit.shopper_id).is_(None))
     ):
         _row(db, progress, region_id).counts[_state_of(status, not unassigned)] += count

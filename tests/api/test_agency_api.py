@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from app.models import Answer, AuditEvent, Photo, Visit, VisitStatus
+from app.models import Answer, AuditEvent, ChecklistVersion, Photo, Visit, VisitStatus
 from app.services import agency as agencies
 from tests.admin.factories import make_wave, mini_version
 
@@ -225,3 +225,91 @@ def test_the_api_is_documented(client):
     assert all(path.startswith("/api/") for path in schema["paths"])  # no page is in it
     post = schema["paths"]["/api/v1/visits"]["post"]
     assert "external_id" in post["description"] and post["security"]
+
+
+def test_a_visit_outside_every_open_wave_is_refused_naming_visited_at(db, api, world):
+    for visited in ("2026-02-15T10:15:00+08:00", "2025-12-31T23:30:00+08:00"):
+        doc = _doc(visited_at=visited, time_out=None)
+        response = api["client"].post("/api/v1/visits", json=doc)
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["errors"]
+        assert error.startswith("visited_at: " + visited[:10])
+        assert "outside every open wave of branch 'E1' with checklist 'mini' v1" in error
+        assert "W 2026-01-01..2026-01-30" in error
+    # a wave of that checklist that does not shop this branch does not take the visit either
+    version = db.get(ChecklistVersion, api["wave"].checklist_version_id)
+    make_wave(db, version, [world["branches"]["E2"]], name="E2 only", starts=date(2026, 2, 1))
+    db.commit()
+    late = api["client"].post(
+        "/api/v1/visits", json=_doc(visited_at="2026-02-15T10:15:00+08:00", time_out=None)
+    )
+    assert late.status_code == 422 and late.json()["errors"][0].startswith("visited_at:")
+    # the wave's last day, late in the evening in the branch's zone, is still in it
+    last = _doc(visited_at="2026-01-30T23:30:00+08:00", time_out=None)
+    assert api["client"].post("/api/v1/visits", json=last).status_code == 201
+    assert not db.exec(select(Visit).where(Visit.wave_id.is_(None))).all()
+
+
+def test_missing_answers_and_invalid_values_come_in_one_response(db, api):
+    doc = _doc(
+        answers={"greet": {"value": "maybe"}, "wait": {"value": "soon"}, "name": {"value": "yes"}}
+    )
+    response = api["client"].post("/api/v1/visits", json=doc)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert any(e.startswith("answers.greet: ") for e in errors)
+    assert any(e.startswith("answers.wait: ") for e in errors)
+    assert "answers.receipt: is required" in errors and "answers.clean: is required" in errors
+    assert "answers.greet: is required" not in errors  # reported once, as invalid
+    assert "answers.receipt: is required" in response.json()["detail"]
+
+
+def test_an_agency_follows_its_deliveries_by_external_id(db, api, world):
+    from app.services import review
+
+    visit_id = api["client"].post("/api/v1/visits", json=DOC).json()["id"]
+    waiting = api["client"].get("/api/v1/visits/ACME-1")
+    assert waiting.status_code == 200, waiting.text
+    body = waiting.json()
+    assert (body["id"], body["status"], body["reason"], body["decided_at"]) == (
+        visit_id,
+        "submitted",
+        None,
+        None,
+    )
+    assert round(body["score"]["score"], 2) == 77.78 and body["wave_id"] == api["wave"].id
+    review.reject(
+        db,
+        user=world["users"]["reviewer"],
+        visit=db.get(Visit, visit_id),
+        reason="The receipt photo shows another store's name.",
+    )
+    db.commit()
+    rejected = api["client"].get("/api/v1/visits/ACME-1").json()
+    assert rejected["status"] == "rejected"
+    assert rejected["reason"] == "The receipt photo shows another store's name."
+    assert rejected["decided_at"] is not None
+    again = api["client"].post("/api/v1/visits", json=DOC)  # the same id: the same answer
+    assert again.status_code == 200 and again.json()["status"] == "rejected"
+    assert api["client"].get("/api/v1/visits/ACME-404").status_code == 404
+    other = agencies.create_agency(db, name="Other")
+    _t, secret = agencies.create_token(db, agency=other, name="x")
+    db.commit()
+    foreign = api["client"].get(
+        "/api/v1/visits/ACME-1", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert foreign.status_code == 404 and "rejected" not in foreign.text
+    assert (
+        api["client"].get("/api/v1/visits/ACME-1", headers={"Authorization": ""}).status_code == 401
+    )
+
+
+def test_the_delivery_endpoint_is_documented_with_an_example(client):
+    schema = client.get("/openapi.json").json()
+    get = schema["paths"]["/api/v1/visits/{external_id}"]["get"]
+    assert "external_id" in get["description"] and get["security"]
+    assert "404" in get["responses"]
+    report = schema["components"]["schemas"]["DeliveryReport"]
+    (example,) = report["examples"]
+    assert example["status"] == "rejected" and example["reason"]
+    assert "visited_at" in schema["paths"]["/api/v1/visits"]["post"]["description"]

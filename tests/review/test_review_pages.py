@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import AuditEvent, Photo, VisitScore, VisitStatus
-from app.services.review_page import distance_m, photo_flag
+from app.services.review_flags import distance_m, photo_flag
 from tests.admin.factories import make_visit, mini_version
 from tests.conftest import csrf_of, login
 
@@ -149,7 +149,30 @@ def test_agency_and_approved_visits_show_what_can_still_be_done(client, db, worl
     page = client.get(f"/review/{delivered.id}").text
     assert "Agency: Acme" in page and "ACME-7" in page
     assert "Approve" in page and 'id="return-form"' not in page
-    assert "cannot be returned" in page
+    assert 'id="reject-form"' in page  # an agency delivery is rejected, not returned
     page = client.get(f"/review/{done.id}").text
     assert f'action="/review/{done.id}/approve"' not in page
     assert "Correct this answer" in page and "approved the visit" in page
+
+
+def test_the_correction_message_names_the_standard_by_its_text(client, db, world, visit):
+    login(client, "reviewer", "reviewer-pass")
+    token = csrf_of(client, f"/review/{visit.id}")
+    plain = client.post(
+        f"/review/{visit.id}/correct",
+        data={"csrf_token": token, "item_id": "receipt", "value": "no", "reason": "No receipt"},
+        follow_redirects=True,
+    )
+    assert "Answer “Receipt given” corrected; the visit was rescored." in plain.text
+    assert "Answer receipt corrected" not in plain.text
+    decisions = client.get("/review").text
+    decisions = decisions[decisions.index("Recent decisions") :]
+    assert "Corrected <q>Receipt given</q>" in decisions
+    client.post("/language", data={"csrf_token": token, "language": "zh_CN"})
+    swapped = client.post(
+        f"/review/{visit.id}/correct",
+        data={"item_id": "greet", "value": "no", "reason": "没有问候"},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    notice = swapped.text[swapped.text.index("review-notice") :]
+    assert notice[: notice.index("</p>")].endswith("答案“问候”已更正，暗访已重新计分。")

@@ -70,6 +70,7 @@ def test_stored_values_are_unchanged():
         "submitted",
         "returned",
         "approved",
+        "rejected",
     ]
     assert [m.value for m in DisputeStatus] == ["open", "accepted", "rejected"]
     assert [m.value for m in ReportJobStatus] == ["queued", "running", "done", "failed"]

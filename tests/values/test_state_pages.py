@@ -40,7 +40,7 @@ def test_the_trail_names_every_action_and_the_queue_its_decisions(client, db, wo
         assert phrase in trail
     assert "resubmitted" not in trail and "dispute_raised" not in trail
     queue = client.get("/review").text
-    assert "Corrected receipt" in queue and "Approved" in queue
+    assert "Corrected <q>Receipt given</q>" in queue and "Approved" in queue
 
     client.cookies.set("sm_lang", "zh_CN")
     trail = client.get(f"/review/{visit.id}").text.split('id="trail-title"')[1]

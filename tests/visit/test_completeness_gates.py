@@ -14,6 +14,7 @@ from app.models import Answer, Photo, Visit, VisitStatus
 from app.scoring import completeness_rules
 from app.services import agency as agencies
 from app.services.checklists import document_of
+from tests.admin.factories import make_wave
 from tests.conftest import csrf_of, login
 from tests.visit.helpers import jpeg
 
@@ -38,6 +39,7 @@ DELIVERY = {
 
 @pytest.fixture
 def agency_client(db, world, version, client):
+    make_wave(db, version, [world["branches"]["E1"]])  # January 2026: the deliveries' days
     acme = agencies.create_agency(db, name="Acme")
     _token, secret = agencies.create_token(db, agency=acme, name="upload")
     db.commit()
