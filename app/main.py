@@ -12,7 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, SQLAlchemyError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.body_limit import MAX_BULK_BYTES, MB, BodyLimitMiddleware
@@ -22,15 +23,19 @@ from app.deps import (
     PRE_CSRF_COOKIE,
     CsrfFailed,
     LoginRequired,
+    client_address,
     csrf_protect,
+    get_log_db,
     resolve_user_for_error_page,
 )
-from app.errors import DomainError
+from app.errors import Denied, DomainError, Forbidden
 from app.i18n import _, current_language, pick_language
+from app.models import SecurityEventKind
 from app.reports.jobs import dispatcher, requeue_interrupted
 from app.routers import (
     account,
     admin_agencies,
+    admin_audit,
     admin_checklists,
     admin_org,
     admin_users,
@@ -46,6 +51,7 @@ from app.routers import (
     scorecards,
     visits,
 )
+from app.services import security_log
 from app.settings import get_settings
 from app.static_files import CompressedStaticFiles
 from app.web import is_htmx, redirect, render
@@ -103,11 +109,35 @@ def _out_of_range(exc: DataError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "22003"
 
 
+def _log_refusal(request: Request) -> None:
+    """A refused request in the security log, in a transaction of its own.
+
+    The request's own session has already rolled back (the handler raised), so the event is
+    written after it; a busy database loses the event rather than turning a 404 into a 500.
+    """
+    user = getattr(request.state, "user", None)
+    open_session = request.app.dependency_overrides.get(get_log_db, get_log_db)()
+    try:
+        with open_session() as db:
+            security_log.record(
+                db,
+                kind=SecurityEventKind.denied,
+                user_id=user.id if user is not None else None,
+                username=user.username if user is not None else "",
+                address=client_address(request),
+                detail=f"{request.method} {request.url.path}",
+            )
+    except OperationalError:
+        pass
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors, login and CSRF failures and HTTP errors to pages or JSON."""
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, (Denied, Forbidden)):
+            await run_in_threadpool(_log_refusal, request)
         return _error_page(request, exc.status, exc.message)
 
     @app.exception_handler(LoginRequired)
@@ -119,6 +149,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        await run_in_threadpool(_log_refusal, request)
         return _error_page(request, 403, _("This form has expired. Reload the page and try again."))
 
     @app.exception_handler(StarletteHTTPException)
@@ -192,6 +223,7 @@ def create_app() -> FastAPI:
         admin_users,
         admin_waves,
         admin_agencies,
+        admin_audit,
         review,
         api,
         scorecards,

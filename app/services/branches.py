@@ -12,8 +12,9 @@ from sqlmodel import Session, col, delete, func, or_, select
 
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models import Branch, ManagerRegion, Region, Role, User
+from app.models import AdminObjectKind, Branch, ManagerRegion, Region, Role, User
 from app.models.base import row_id
+from app.services import audit_trail
 from app.services.csv_import import (
     Change,
     FieldErrors,
@@ -100,9 +101,20 @@ def set_region_managers(db: Session, *, region: Region, manager_ids: list[int]) 
     ):
         raise Invalid(_("Only manager accounts can be responsible for a region."), field="managers")
     region_id = row_id(region)
+    before = sorted(
+        db.exec(
+            select(User.username)
+            .join(ManagerRegion, col(ManagerRegion.user_id) == User.id)
+            .where(ManagerRegion.region_id == region_id)
+        )
+    )
     db.exec(delete(ManagerRegion).where(col(ManagerRegion.region_id) == region_id))
     db.add_all(ManagerRegion(user_id=row_id(user), region_id=region_id) for user in managers)
     db.flush()
+    after = sorted(user.username for user in managers)
+    audit_trail.note(
+        db, kind=AdminObjectKind.region, obj=region, field="managers", before=before, after=after
+    )
 
 
 def list_branches(
