@@ -1,4 +1,4 @@
-"""The security event log: logins, failed logins that survive a rollback, refusals, admin changes."""
+"""The security event log: logins, failed logins kept through a rollback, refusals, changes."""
 
 from __future__ import annotations
 
