@@ -30,6 +30,7 @@ from app.deps import (
 )
 from app.errors import Denied, DomainError, Forbidden
 from app.i18n import _, current_language, pick_language
+from app.maintenance import start_periodic_purge
 from app.models import SecurityEventKind
 from app.reports.jobs import dispatcher, requeue_interrupted
 from app.routers import (
@@ -182,7 +183,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Resume report exports a restart interrupted, then freeze start-up objects.
+    """Resume report exports a restart interrupted, freeze start-up objects, start the purge.
 
     The freeze moves the ~165k long-lived objects (templates, catalogs, ORM) out of the
     collector's scans: otherwise every full collection walks them all (~100 ms), and a
@@ -193,7 +194,10 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if get_settings().gc_freeze:
         gc.collect()
         gc.freeze()
+    purge = start_periodic_purge()
     yield
+    if purge is not None:
+        purge.cancel()
 
 
 BULK_DELIVERY_PATH = "/api/v1/visits/bulk"
