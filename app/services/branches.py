@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -233,6 +234,35 @@ def set_branch_active(db: Session, *, branch: Branch, active: bool) -> Branch:
     """Deactivate instead of delete: past visits and scorecards keep their branch."""
     branch.active = active
     db.add(branch)
+    return branch
+
+
+def record_staff_informed(
+    db: Session, *, branch: Branch, informed_on: str, informed_by: str, today: date
+) -> Branch:
+    """Record when, and by whom, the branch's staff were told that mystery shopping happens.
+
+    The ESOMAR/MSPA guidelines ask that staff know they may be shopped; both fields empty
+    clear the record (it was entered for the wrong branch).
+    """
+    informed_on, informed_by = informed_on.strip(), informed_by.strip()
+    errors: dict[str, str] = {}
+    day: date | None = None
+    if informed_on or informed_by:
+        try:
+            day = date.fromisoformat(informed_on)
+        except ValueError:
+            errors["staff_informed_on"] = _("Give the date staff were informed (YYYY-MM-DD).")
+        else:
+            if day > today:
+                errors["staff_informed_on"] = _("The date cannot be in the future.")
+        if not informed_by or len(informed_by) > 200:
+            errors["staff_informed_by"] = _("Say who informed them (at most 200 characters).")
+    if errors:
+        raise FieldErrors(errors)
+    branch.staff_informed_on, branch.staff_informed_by = day, informed_by
+    db.add(branch)
+    db.flush()
     return branch
 
 
