@@ -22,7 +22,7 @@ from app.models import Band, Branch, Region, User, VisitScore, Wave
 from app.models.answer_codec import engine_value, engine_values
 from app.models.base import row_id
 from app.scoring import score_visit, text_for
-from app.services import scorecards
+from app.services import scorecards, visit_policy
 from app.services.checklists import checklist_of
 from app.services.scorecards import data
 from app.services.scorecards.items import answers_by_visit, counted_visits
@@ -103,7 +103,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         score = stored[row_id(visit)]
         given = answers[row_id(visit)]
         result = score_visit(document, engine_values(given.values()))
-        when = visit.time_in or visit.approved_at
+        when = visit_policy.visit_time(visit.time_in, user) or visit.approved_at
         local = when.astimezone(ZoneInfo(branch.timezone)).replace(tzinfo=None) if when else None
         row: list[Any] = [
             visit.id,
