@@ -256,3 +256,30 @@ def test_the_purge_command_ends_expired_sessions(tmp_path):
             assert session.exec(select(UserSession)).all() == []
     finally:
         engine.dispose()
+
+
+def test_the_server_runs_the_purge_periodically(monkeypatch):
+    import asyncio
+
+    from app import maintenance
+
+    runs: list[int] = []
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) > 2:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(maintenance.asyncio, "sleep", no_wait)
+    monkeypatch.setattr(maintenance, "run_purge", lambda: runs.append(1))
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(maintenance.purge_every(24))
+    assert waits == [86400, 86400, 86400] and len(runs) == 2  # after each interval, not at start
+    monkeypatch.setenv("PURGE_EVERY_HOURS", "0")
+    get_settings.cache_clear()
+    try:
+        assert maintenance.start_periodic_purge() is None
+    finally:
+        monkeypatch.delenv("PURGE_EVERY_HOURS")
+        get_settings.cache_clear()

@@ -77,3 +77,15 @@ def test_an_admin_change_is_logged_with_its_address(client, db, world):
     (event,) = _events(db, SecurityEventKind.admin_change)
     assert event.detail == "update branch E1" and event.address == "testclient"
     assert event.user_id == world["users"]["admin"].id
+
+
+def test_hq_reads_the_log_filtered_by_kind(client, db, world):
+    login(client, "nobody-here", "whatever")
+    login(client, "admin", "admin-pass")
+    everything = client.get("/admin/security").text
+    assert "nobody-here" in everything and "testclient" in everything
+    failed = client.get("/admin/security?kind=login_failed").text
+    assert "nobody-here" in failed and "Failed login" in failed
+    assert "1 event" in failed
+    client.cookies.set("sm_lang", "zh_CN")
+    assert "安全日志" in client.get("/admin/security").text
