@@ -44,7 +44,6 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/admin/users", N_("Users")),
         ("/review", N_("Review")),
         ("/admin/agencies", N_("Agencies")),
-        ("/admin/audit", N_("Audit trail")),
         ("/scorecards", N_("Scorecards")),
         ("/disputes", N_("Disputes")),
         ("/reports", N_("Reports")),
