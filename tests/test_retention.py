@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -283,3 +284,22 @@ def test_the_server_runs_the_purge_periodically(monkeypatch):
     finally:
         monkeypatch.delenv("PURGE_EVERY_HOURS")
         get_settings.cache_clear()
+
+
+def test_a_purge_that_stripped_visits_drops_the_cached_pdfs(tmp_path, monkeypatch):
+    """A cached report may show photos the purge deleted; it is rebuilt when asked again."""
+    from contextlib import nullcontext
+
+    from app import maintenance
+    from app.reports import cache
+
+    monkeypatch.setattr(cache, "cache_dir", lambda: tmp_path)
+    (tmp_path / "old.pdf").write_bytes(b"%PDF")
+    os.utime(tmp_path / "old.pdf", (1_700_000_000, 1_700_000_000))  # rendered a while ago
+    monkeypatch.setattr(maintenance, "session_scope", lambda: nullcontext(None))
+    monkeypatch.setattr(retention, "purge", lambda db, now=None: retention.PurgeReport())
+    maintenance.run_purge()
+    assert (tmp_path / "old.pdf").exists()  # nothing stripped: the cache stays
+    monkeypatch.setattr(retention, "purge", lambda db, now=None: retention.PurgeReport(visits=1))
+    maintenance.run_purge()
+    assert not (tmp_path / "old.pdf").exists()
