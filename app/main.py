@@ -13,7 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.body_limit import MAX_BULK_BYTES, MB, BodyLimitMiddleware
@@ -114,7 +114,8 @@ def _log_refusal(request: Request) -> None:
     """A refused request in the security log, in a transaction of its own.
 
     The request's own session has already rolled back (the handler raised), so the event is
-    written after it; a busy database loses the event rather than turning a 404 into a 500.
+    written after it, once the response is sent: a refusal of something that exists takes
+    no longer to answer than a missing one. A busy database loses the event.
     """
     user = getattr(request.state, "user", None)
     open_session = request.app.dependency_overrides.get(get_log_db, get_log_db)()
@@ -137,9 +138,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        response = _error_page(request, exc.status, exc.message)
         if isinstance(exc, (Denied, Forbidden)):
-            await run_in_threadpool(_log_refusal, request)
-        return _error_page(request, exc.status, exc.message)
+            response.background = BackgroundTask(_log_refusal, request)
+        return response
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -150,8 +152,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
-        await run_in_threadpool(_log_refusal, request)
-        return _error_page(request, 403, _("This form has expired. Reload the page and try again."))
+        response = _error_page(
+            request, 403, _("This form has expired. Reload the page and try again.")
+        )
+        response.background = BackgroundTask(_log_refusal, request)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
