@@ -177,6 +177,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(_args: argparse.Namespace) -> int:
+    from app.maintenance import run_purge
+    from app.settings import get_settings
+
+    months = get_settings().retention_months
+    done = run_purge()
+    kept = f"older than {months} months" if months else "none: RETENTION_MONTHS is 0"
+    print(f"Visits stripped of photos, GPS, free texts and shopper ({kept}): {done.visits}")
+    print(f"  photos deleted: {done.photos}; expired sessions: {done.sessions};")
+    print(f"  login counters: {done.throttles}; old login events: {done.login_events}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopmirror", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     back = commands.add_parser("restore", help="restore a backup into an empty database")
     back.add_argument("directory", metavar="DIRECTORY", help="a directory `backup` wrote")
     back.set_defaults(func=cmd_restore)
+
+    commands.add_parser(
+        "purge", help="apply RETENTION_MONTHS now; end expired sessions and old login records"
+    ).set_defaults(func=cmd_purge)
 
     report = commands.add_parser("report", help="PDF audit report of a branch, or all as a ZIP")
     report.add_argument("branch", nargs="?", metavar="BRANCH", help="branch code")

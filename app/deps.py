@@ -13,10 +13,11 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.db import new_session
-from app.errors import Forbidden, NotFound
+from app.db import new_session, session_scope
+from app.errors import Denied, Forbidden
 from app.models import Role, User, UserSession
 from app.security import new_token, same
+from app.services import audit_trail
 from app.services.auth import mark_seen, needs_seen, session_for_token
 
 SESSION_COOKIE = "sm_session"
@@ -44,9 +45,9 @@ def get_db(request: Request) -> Iterator[Session]:
             raise
 
 
-# scope="function": commit before the response is sent, so a client told "saved" (or
-# redirected after logging in) never arrives before the data does.
-SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+def client_address(request: Request) -> str:
+    """The address a request came from (uvicorn resolves a trusted proxy's X-Forwarded-For)."""
+    return request.client.host if request.client else "unknown"
 
 
 def get_auth_db() -> Callable[[], AbstractContextManager[Session]]:
@@ -106,6 +107,26 @@ def resolve_user_for_error_page(request: Request) -> None:
 AuthDep = Annotated[tuple[UserSession, User] | None, Depends(get_auth)]
 
 
+def get_request_db(
+    request: Request,
+    db: Annotated[Session, Depends(get_db, scope="function")],
+    auth: AuthDep,
+) -> Session:
+    """The request's session, knowing who acts and from where (the audit trail reads it)."""
+    audit_trail.set_actor(db, user=auth[1] if auth else None, address=client_address(request))
+    return db
+
+
+# scope="function": commit before the response is sent, so a client told "saved" (or
+# redirected after logging in) never arrives before the data does.
+SessionDep = Annotated[Session, Depends(get_request_db, scope="function")]
+
+
+def get_log_db() -> Callable[[], AbstractContextManager[Session]]:
+    """A transaction of its own for an event the failed request's rollback must not take along."""
+    return lambda: session_scope()
+
+
 async def csrf_protect(request: Request, auth: AuthDep) -> None:
     """Every state-changing request carries the token from a header (HTMX) or a form field."""
     if request.method in SAFE_METHODS or request.url.path.startswith("/api/"):
@@ -135,7 +156,7 @@ def require_role(*roles: Role):
 
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise NotFound("Not found")
+            raise Denied("Not found")
         return user
 
     return Depends(check)

@@ -20,6 +20,10 @@ class NotFound(DomainError):
     status = 404
 
 
+class Denied(NotFound):
+    """It exists but is not this user's to reach: still a 404, and kept in the security log."""
+
+
 class Forbidden(DomainError):
     status = 403
 

@@ -13,7 +13,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, SQLAlchemyError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.body_limit import MAX_BULK_BYTES, MB, BodyLimitMiddleware
@@ -23,15 +24,20 @@ from app.deps import (
     PRE_CSRF_COOKIE,
     CsrfFailed,
     LoginRequired,
+    client_address,
     csrf_protect,
+    get_log_db,
     resolve_user_for_error_page,
 )
-from app.errors import DomainError
+from app.errors import Denied, DomainError, Forbidden
 from app.i18n import _, current_language, pick_language
+from app.maintenance import start_periodic_purge
+from app.models import SecurityEventKind
 from app.reports.jobs import dispatcher, requeue_interrupted
 from app.routers import (
     account,
     admin_agencies,
+    admin_audit,
     admin_checklists,
     admin_org,
     admin_users,
@@ -47,6 +53,7 @@ from app.routers import (
     scorecards,
     visits,
 )
+from app.services import security_log
 from app.settings import get_settings
 from app.static_files import CompressedStaticFiles
 from app.web import is_htmx, redirect, render
@@ -104,12 +111,38 @@ def _out_of_range(exc: DataError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "22003"
 
 
+def _log_refusal(request: Request) -> None:
+    """A refused request in the security log, in a transaction of its own.
+
+    The request's own session has already rolled back (the handler raised), so the event is
+    written after it, once the response is sent: a refusal of something that exists takes
+    no longer to answer than a missing one. A busy database loses the event.
+    """
+    user = getattr(request.state, "user", None)
+    open_session = request.app.dependency_overrides.get(get_log_db, get_log_db)()
+    try:
+        with open_session() as db:
+            security_log.record(
+                db,
+                kind=SecurityEventKind.denied,
+                user_id=user.id if user is not None else None,
+                username=user.username if user is not None else "",
+                address=client_address(request),
+                detail=f"{request.method} {request.url.path}",
+            )
+    except OperationalError:
+        pass
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors, login and CSRF failures and HTTP errors to pages or JSON."""
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        return _error_page(request, exc.status, exc.message)
+        response = _error_page(request, exc.status, exc.message)
+        if isinstance(exc, (Denied, Forbidden)):
+            response.background = BackgroundTask(_log_refusal, request)
+        return response
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -120,7 +153,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
-        return _error_page(request, 403, _("This form has expired. Reload the page and try again."))
+        response = _error_page(
+            request, 403, _("This form has expired. Reload the page and try again.")
+        )
+        response.background = BackgroundTask(_log_refusal, request)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -152,7 +189,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Resume report exports a restart interrupted, then freeze start-up objects.
+    """Resume report exports a restart interrupted, freeze start-up objects, start the purge.
 
     The freeze moves the ~165k long-lived objects (templates, catalogs, ORM) out of the
     collector's scans: otherwise every full collection walks them all (~100 ms), and a
@@ -163,7 +200,10 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if get_settings().gc_freeze:
         gc.collect()
         gc.freeze()
+    purge = start_periodic_purge()
     yield
+    if purge is not None:
+        purge.cancel()
 
 
 # The API documentation's scripts and styles, vendored and pinned (app/static/vendor/README.md):
@@ -251,6 +291,7 @@ def create_app() -> FastAPI:
         admin_users,
         admin_waves,
         admin_agencies,
+        admin_audit,
         review,
         api,
         scorecards,

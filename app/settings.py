@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     idle_hours_shopper: int = Field(default=12, ge=1)
     idle_hours_office: int = Field(default=8, ge=1)
     dispute_window_days: int = Field(default=7, ge=0)
+    # Privacy (ESOMAR/MSPA): visits older than this many months lose photos, GPS, free texts
+    # and their shopper (scores stay); 0 keeps them forever. `shopmirror purge` applies it,
+    # and so does the server every PURGE_EVERY_HOURS (0: only the command).
+    retention_months: int = Field(default=0, ge=0)
+    purge_every_hours: int = Field(default=24, ge=0)
+    login_log_days: int = Field(default=180, ge=1)  # logins kept in the security log
     export_keep_days: int = Field(default=7, ge=1)  # bulk report ZIPs are large: delete old ones
     company_name: str = "ShopMirror"
     # The one zone office pages, exports and PDFs show times in (IANA name; empty: the

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app.i18n import content_language, current_language, gettext, ngettext
 from app.models import Role, states
 from app.scoring import text_for
+from app.services import visit_policy
 from app.settings import get_settings
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -100,6 +101,7 @@ def _make_env() -> Environment:
     env.filters["localtime"] = localtime
     env.filters["localdate"] = localdate
     env.filters["officetime"] = office_time
+    env.filters["visit_time"] = visit_policy.visit_time  # managers: to the quarter hour
     env.filters["tr"] = translate_text
     env.globals["states"] = states  # state enums: templates show `states.X.label_of(value)`
     env.globals["ui"] = env.get_template("macros.html").module

@@ -18,7 +18,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -156,7 +156,7 @@ def db(engine) -> Iterator[Session]:
 
 @pytest.fixture
 def app(db):
-    from app.deps import get_auth_db, get_db
+    from app.deps import get_auth_db, get_db, get_log_db
     from app.main import create_app
 
     application = create_app()
@@ -172,8 +172,14 @@ def app(db):
     def test_auth_db():
         return lambda: nullcontext(db)
 
+    @contextmanager
+    def test_log_session():
+        yield db
+        db.commit()
+
     application.dependency_overrides[get_db] = test_db
     application.dependency_overrides[get_auth_db] = test_auth_db
+    application.dependency_overrides[get_log_db] = lambda: test_log_session
     return application
 
 

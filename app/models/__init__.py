@@ -7,13 +7,17 @@ from app.models.checklist import Checklist, ChecklistVersion
 from app.models.followup import CorrectiveAction, Dispute
 from app.models.org import Branch, Region
 from app.models.report import ReportJob
+from app.models.security import AdminChange, SecurityEvent
 from app.models.states import (
     ActionStatus,
+    AdminObjectKind,
     AuditAction,
     Band,
+    ChangeAction,
     DisputeStatus,
     LabelledState,
     ReportJobStatus,
+    SecurityEventKind,
     VisitStatus,
 )
 from app.models.user import LoginThrottle, ManagerRegion, Role, User, UserSession
@@ -22,6 +26,8 @@ from app.models.wave import Wave, WaveBranch
 
 __all__ = [
     "ActionStatus",
+    "AdminChange",
+    "AdminObjectKind",
     "Agency",
     "Answer",
     "ApiToken",
@@ -30,6 +36,7 @@ __all__ = [
     "Band",
     "Branch",
     "BranchWaveScore",
+    "ChangeAction",
     "Checklist",
     "ChecklistVersion",
     "CorrectiveAction",
@@ -43,6 +50,8 @@ __all__ = [
     "ReportJob",
     "ReportJobStatus",
     "Role",
+    "SecurityEvent",
+    "SecurityEventKind",
     "User",
     "UserSession",
     "Visit",

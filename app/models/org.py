@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Field, SQLModel
 
 
@@ -22,3 +24,6 @@ class Branch(SQLModel, table=True):
     longitude: float | None = None
     competitor: bool = False
     active: bool = True
+    # Staff were told that mystery shopping happens (ESOMAR/MSPA): when, and by whom.
+    staff_informed_on: date | None = None
+    staff_informed_by: str = Field(default="", max_length=200)

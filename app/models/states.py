@@ -169,3 +169,59 @@ class Band(LabelledState):
             Band.within: _("Within tolerance"),
             Band.delighted: _("Delighted"),
         }[self]
+
+
+class SecurityEventKind(LabelledState):
+    """What the security event log records (`app.services.security_log`)."""
+
+    login = "login"
+    login_failed = "login_failed"
+    denied = "denied"
+    admin_change = "admin_change"
+
+    @property
+    def label(self) -> str:
+        return {
+            SecurityEventKind.login: _("Login"),
+            SecurityEventKind.login_failed: _("Failed login"),
+            SecurityEventKind.denied: _("Access refused"),
+            SecurityEventKind.admin_change: _("Admin change"),
+        }[self]
+
+
+class AdminObjectKind(LabelledState):
+    """The kinds of object the audit trail of HQ's changes covers (`app.services.audit_trail`)."""
+
+    user = "user"
+    branch = "branch"
+    region = "region"
+    checklist = "checklist"
+    wave = "wave"
+    agency = "agency"
+    token = "token"
+
+    @property
+    def label(self) -> str:
+        return {
+            AdminObjectKind.user: _("User"),
+            AdminObjectKind.branch: _("Branch"),
+            AdminObjectKind.region: _("Region"),
+            AdminObjectKind.checklist: _("Checklist"),
+            AdminObjectKind.wave: _("Wave"),
+            AdminObjectKind.agency: _("Agency"),
+            AdminObjectKind.token: _("API token"),
+        }[self]
+
+
+class ChangeAction(LabelledState):
+    create = "create"
+    update = "update"
+    delete = "delete"
+
+    @property
+    def label(self) -> str:
+        return {
+            ChangeAction.create: _("Created"),
+            ChangeAction.update: _("Changed"),
+            ChangeAction.delete: _("Deleted"),
+        }[self]

@@ -43,6 +43,8 @@ class Visit(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=120)  # agency deliveries
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     created_at: datetime = timestamp(default=True)
+    # When the retention purge removed photos, GPS, free texts and the shopper (scores stay).
+    purged_at: datetime | None = timestamp(nullable=True)
 
 
 class Answer(SQLModel, table=True):

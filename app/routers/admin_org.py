@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -11,7 +12,7 @@ from starlette.datastructures import FormData
 from app.deps import AdminUser, SessionDep
 from app.forms import FormDep, csv_source, import_result
 from app.i18n import _
-from app.models import Branch, Region, Role
+from app.models import Branch, Region, Role, utcnow
 from app.services import branches as svc
 from app.services.csv_import import FieldErrors
 from app.services.users import list_users
@@ -119,6 +120,35 @@ def branch_save(
     return flash(
         redirect(request, "/admin/branches"),
         _("Branch %(code)s saved.", code=branch.code),
+        "success",
+    )
+
+
+@router.post("/admin/branches/{branch_id:int}/staff-informed")
+def branch_staff_informed(
+    request: Request,
+    db: SessionDep,
+    user: AdminUser,
+    branch_id: int,
+    staff_informed_on: Annotated[str, Form()] = "",
+    staff_informed_by: Annotated[str, Form()] = "",
+) -> Response:
+    branch = svc.get_branch(db, branch_id=branch_id)
+    try:
+        svc.record_staff_informed(
+            db,
+            branch=branch,
+            informed_on=staff_informed_on,
+            informed_by=staff_informed_by,
+            today=utcnow().astimezone(ZoneInfo(branch.timezone)).date(),
+        )
+    except FieldErrors as exc:
+        typed = {"staff_informed_on": staff_informed_on, "staff_informed_by": staff_informed_by}
+        values = svc.branch_form_values(db, branch) | typed
+        return _branch_form(request, db, branch, values, exc.errors, 422)
+    return flash(
+        redirect(request, f"/admin/branches/{branch.id}"),
+        _("Branch %(code)s: staff information recorded.", code=branch.code),
         "success",
     )
 

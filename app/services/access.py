@@ -8,11 +8,11 @@ is reported as not found.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlmodel import Session, col, select
 
-from app.errors import NotFound
+from app.errors import Denied, NotFound
 from app.i18n import _
 from app.models import Agency, Branch, Dispute, Role, User, Visit, Wave
 from app.services import visit_policy
@@ -55,8 +55,13 @@ def get_branch(db: Session, user: User, branch_id: int) -> Branch:
         query = query.where(scope)
     branch = db.exec(query).first()
     if branch is None:
-        raise NotFound(_("Not found."))
+        _refuse(db.get(Branch, branch_id) is not None)
     return branch
+
+
+def _refuse(exists: bool) -> NoReturn:
+    """Not found either way; a refusal of something that exists is a `Denied` (logged)."""
+    raise Denied(_("Not found.")) if exists else NotFound(_("Not found."))
 
 
 def can_see_visit(db: Session, user: User, visit: Visit) -> bool:
@@ -67,7 +72,7 @@ def get_visit(db: Session, user: User, visit_id: int) -> Visit:
     """The visit if this user may see it, else NotFound (never a hint that it exists)."""
     visit = db.get(Visit, visit_id)
     if visit is None or not can_see_visit(db, user, visit):
-        raise NotFound(_("Not found."))
+        _refuse(visit is not None)
     return visit
 
 
@@ -75,7 +80,7 @@ def get_dispute(db: Session, user: User, dispute_id: int) -> Dispute:
     """The dispute if the user works with disputes and may see its visit, else NotFound."""
     dispute = db.get(Dispute, dispute_id)
     if dispute is None or not visit_policy.sees_disputes(user):
-        raise NotFound(_("Not found."))
+        _refuse(dispute is not None)
     get_visit(db, user, dispute.visit_id)
     return dispute
 
@@ -103,5 +108,5 @@ def get_agency_visit(db: Session, agency: Agency, visit_id: int) -> Visit:
     """A visit this agency delivered, else NotFound (another agency's visit included)."""
     visit = db.get(Visit, visit_id)
     if visit is None or visit.agency_id != agency.id:
-        raise NotFound(_("Not found."))
+        _refuse(visit is not None)
     return visit

@@ -20,8 +20,19 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.i18n import _, ngettext
-from app.models import Branch, ChecklistVersion, Role, User, Visit, VisitStatus, Wave, WaveBranch
+from app.models import (
+    AdminObjectKind,
+    Branch,
+    ChecklistVersion,
+    Role,
+    User,
+    Visit,
+    VisitStatus,
+    Wave,
+    WaveBranch,
+)
 from app.models.base import row_id
+from app.services import audit_trail
 from app.services.checklists import document_of
 from app.services.fair_share import share
 
@@ -251,6 +262,14 @@ def generate_assignments(db: Session, *, wave: Wave) -> GenerationReport:
     _balance_windows(placed, window_load)
     db.add_all(v for group in placed.values() for v in group)
     db.flush()
+    audit_trail.note(
+        db,
+        kind=AdminObjectKind.wave,
+        obj=wave,
+        field="generated",
+        before=None,
+        after={"created": report.created, "assigned": report.assigned},
+    )
     return report
 
 

@@ -11,10 +11,12 @@ from app.i18n import _
 from app.models import ManagerRegion, Role, User, UserSession, utcnow
 from app.models.base import row_id
 from app.security import hash_password, needs_rehash, new_token, token_digest, verify_password
-from app.services import throttle
+from app.services import security_log, throttle
 from app.services.csv_import import FieldErrors
 from app.services.passwords import password_problem
 from app.settings import get_settings
+
+USERNAME_MAX = 64  # usernames are stored at most this long (the security log keeps them)
 
 
 def authenticate(
@@ -25,17 +27,21 @@ def authenticate(
     Commits once, early: the attempt must be stored before the password is checked (so
     concurrent guesses cannot outrun the count), and the slow hash must then run with no
     transaction open (on SQLite a login would otherwise hold the write lock that every
-    autosave waits for).
+    autosave waits for). The same commit keeps the attempt in the security log as a failure,
+    which only a right password turns into a login: a failed request's rollback cannot
+    remove it.
     """
-    username = username.strip().lower()[:80]
+    username = username.strip().lower()[:USERNAME_MAX]
     keys = throttle.keys_for(username, address[:64], known_device=known_device)
     throttle.reserve(db, keys)
     user = db.exec(select(User).where(User.username == username)).first()
+    event = security_log.login_attempt(db, username=username, address=address)
     db.commit()
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.active
     ):
         raise Invalid(_("Wrong username or password."), field="password")
+    security_log.login_succeeded(db, event=event, user=user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.add(user)
@@ -122,6 +128,10 @@ def create_user(
     username = username.strip().lower()
     if not username:
         raise Invalid(_("Username is required."), field="username")
+    if len(username) > USERNAME_MAX:
+        raise Invalid(
+            _("Username: at most %(num)s characters.", num=USERNAME_MAX), field="username"
+        )
     if role not in Role.__members__:
         raise Invalid(_("Unknown role."), field="role")
     problem = password_problem(password, username=username)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,8 +13,9 @@ from sqlmodel import Session, col, delete, func, or_, select
 
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models import Branch, ManagerRegion, Region, Role, User
+from app.models import AdminObjectKind, Branch, ManagerRegion, Region, Role, User
 from app.models.base import row_id
+from app.services import audit_trail
 from app.services.csv_import import (
     Change,
     FieldErrors,
@@ -100,9 +102,20 @@ def set_region_managers(db: Session, *, region: Region, manager_ids: list[int]) 
     ):
         raise Invalid(_("Only manager accounts can be responsible for a region."), field="managers")
     region_id = row_id(region)
+    before = sorted(
+        db.exec(
+            select(User.username)
+            .join(ManagerRegion, col(ManagerRegion.user_id) == User.id)
+            .where(ManagerRegion.region_id == region_id)
+        )
+    )
     db.exec(delete(ManagerRegion).where(col(ManagerRegion.region_id) == region_id))
     db.add_all(ManagerRegion(user_id=row_id(user), region_id=region_id) for user in managers)
     db.flush()
+    after = sorted(user.username for user in managers)
+    audit_trail.note(
+        db, kind=AdminObjectKind.region, obj=region, field="managers", before=before, after=after
+    )
 
 
 def list_branches(
@@ -221,6 +234,35 @@ def set_branch_active(db: Session, *, branch: Branch, active: bool) -> Branch:
     """Deactivate instead of delete: past visits and scorecards keep their branch."""
     branch.active = active
     db.add(branch)
+    return branch
+
+
+def record_staff_informed(
+    db: Session, *, branch: Branch, informed_on: str, informed_by: str, today: date
+) -> Branch:
+    """Record when, and by whom, the branch's staff were told that mystery shopping happens.
+
+    The ESOMAR/MSPA guidelines ask that staff know they may be shopped; both fields empty
+    clear the record (it was entered for the wrong branch).
+    """
+    informed_on, informed_by = informed_on.strip(), informed_by.strip()
+    errors: dict[str, str] = {}
+    day: date | None = None
+    if informed_on or informed_by:
+        try:
+            day = date.fromisoformat(informed_on)
+        except ValueError:
+            errors["staff_informed_on"] = _("Give the date staff were informed (YYYY-MM-DD).")
+        else:
+            if day > today:
+                errors["staff_informed_on"] = _("The date cannot be in the future.")
+        if not informed_by or len(informed_by) > 200:
+            errors["staff_informed_by"] = _("Say who informed them (at most 200 characters).")
+    if errors:
+        raise FieldErrors(errors)
+    branch.staff_informed_on, branch.staff_informed_by = day, informed_by
+    db.add(branch)
+    db.flush()
     return branch
 
 

@@ -28,7 +28,7 @@ from app.models import Band, Branch, Region, User, VisitScore, Wave
 from app.models.answer_codec import engine_values
 from app.models.base import row_id
 from app.scoring import Item, score_visit, text_for
-from app.services import scorecards
+from app.services import scorecards, visit_policy
 from app.services.checklists import checklist_of
 from app.services.scorecards import data
 from app.services.scorecards.items import answer_cell, answers_by_visit, counted_visits
@@ -161,7 +161,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
             branch.name,
             regions[branch.region_id].name,
             _yes(branch.competitor),
-            local_time(visit.time_in or visit.approved_at),
+            local_time(visit_policy.visit_time(visit.time_in, user) or visit.approved_at),
             score.score,
             score.raw_score,
             Band.label_of(score.band),

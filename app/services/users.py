@@ -11,9 +11,11 @@ from sqlmodel import Session, col, delete, or_, select
 
 from app.errors import Conflict, NotFound
 from app.i18n import _
-from app.models import ManagerRegion, Region, Role, User, UserSession
+from app.models import AdminObjectKind, ManagerRegion, Region, Role, User, UserSession
 from app.models.base import row_id
 from app.security import hash_password
+from app.services import audit_trail
+from app.services.auth import USERNAME_MAX
 from app.services.csv_import import (
     Change,
     FieldErrors,
@@ -132,8 +134,10 @@ def _user_value(
     value = raw.strip()
     if name == "username":
         value = value.lower()
-        if not USERNAME_RE.match(value) or len(value) > 80:
-            raise ValueError(_("Use lower-case letters, digits, '.', '_' or '-' (at most 80)."))
+        if len(value) > USERNAME_MAX:
+            raise ValueError(_("Username: at most %(num)s characters.", num=USERNAME_MAX))
+        if not USERNAME_RE.match(value):
+            raise ValueError(_("Use lower-case letters, digits, '.', '_' or '-' (at most 64)."))
         taken = db.exec(select(User).where(User.username == value, User.id != _id(current)))
         if taken.first():
             raise ValueError(_("That username is taken."))
@@ -209,8 +213,12 @@ def _store(
         codes = []
     if codes is not None:
         user_id = row_id(user)
+        before = region_codes_of(db, user)
         db.exec(delete(ManagerRegion).where(col(ManagerRegion.user_id) == user_id))
         db.add_all(ManagerRegion(user_id=user_id, region_id=row_id(regions[c])) for c in codes)
+        audit_trail.note(
+            db, kind=AdminObjectKind.user, obj=user, field="regions", before=before, after=codes
+        )
     if not user.active:
         db.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
     db.flush()

@@ -401,6 +401,27 @@ def state_allows(visit: Visit, action: Action) -> bool:
     return state_refusal(action, _state_facts(visit)) is None
 
 
+QUARTER_HOUR = 15 * 60  # seconds
+
+
+def quarter_hour(moment: datetime) -> datetime:
+    """The nearest quarter hour (7½ minutes past rounds up): zone offsets are whole quarters."""
+    seconds = (int(moment.timestamp()) + QUARTER_HOUR // 2) // QUARTER_HOUR * QUARTER_HOUR
+    return datetime.fromtimestamp(seconds, tz=moment.tzinfo)
+
+
+def visit_time(moment: datetime | None, user: User | None) -> datetime | None:
+    """A visit's time in or out as this reader may see it.
+
+    Reviewers, HQ and the shopper see the exact time; managers, and the branch-facing PDF
+    (no reader: `user=None`), see it to the quarter hour, so a time cannot single out the
+    customer the shopper was among.
+    """
+    if moment is None:
+        return None
+    return moment if user is not None and user.role != Role.manager else quarter_hour(moment)
+
+
 def counted_only(user: User) -> bool:
     """Managers see only approved visits (the ones that count); everyone else is not limited so."""
     return user.role == Role.manager

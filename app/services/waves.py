@@ -12,6 +12,7 @@ from app import storage
 from app.errors import Invalid, NotFound
 from app.i18n import _, ngettext
 from app.models import (
+    AdminObjectKind,
     Answer,
     AuditEvent,
     Branch,
@@ -29,7 +30,7 @@ from app.models import (
     WaveBranch,
 )
 from app.models.base import row_id
-from app.services import visit_policy
+from app.services import audit_trail, visit_policy
 from app.services.assignments import Bar, Eligibility, bar_count_label, bar_label, eligibility
 from app.services.csv_import import FieldErrors
 from app.services.visit_policy import Action, check_state, state_allows
@@ -397,14 +398,33 @@ def reassign(db: Session, *, visit: Visit, shopper_id: int | None) -> User | Non
                 ),
                 field="shopper_id",
             )
+    before = db.get(User, visit.shopper_id) if visit.shopper_id is not None else None
+    _note_visit(
+        db,
+        visit,
+        "shopper",
+        before.username if before else None,
+        shopper.username if shopper else None,
+    )
     visit.shopper_id = shopper_id
     db.add(visit)
     return shopper
 
 
+def _note_visit(db: Session, visit: Visit, what: str, before: object, after: object) -> None:
+    """A change to one of a wave's visits, in HQ's audit trail under the wave."""
+    wave = db.get(Wave, visit.wave_id) if visit.wave_id is not None else None
+    if wave is not None:
+        field = f"visit {visit.id} {what}"
+        audit_trail.note(
+            db, kind=AdminObjectKind.wave, obj=wave, field=field, before=before, after=after
+        )
+
+
 def cancel(db: Session, *, visit: Visit) -> None:
     """Drop a visit that has not been submitted (a branch closed, a wave shrank)."""
     check_state(visit, Action.cancel)
+    _note_visit(db, visit, "cancelled", False, True)
     files = [
         p
         for photo in db.exec(select(Photo).where(Photo.visit_id == visit.id))

@@ -7,6 +7,7 @@ every visit, so a page costs the same whatever the number of visits behind it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
@@ -147,6 +148,8 @@ class BranchView(NamedTuple):
     longitude: float | None
     competitor: bool
     active: bool
+    staff_informed_on: date | None
+    staff_informed_by: str
 
 
 if BranchView._fields != tuple(column.key for column in BRANCH_COLUMNS):

@@ -1,6 +1,6 @@
 """a visit may be rejected (an agency delivery the reviewer refused, with a reason)
 
-Revision ID: review14_0004
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-03 08:00:00
 """
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "review14_0004"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
