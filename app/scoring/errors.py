@@ -30,7 +30,7 @@ def _id_at(doc: Any, path: Loc) -> str | None:
     """The ``id`` of the mapping at ``path`` in the raw document, if it has a usable one."""
     node = doc
     for part in path:
-        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+        if isinstance(part, int) and isinstance(node, list | tuple) and 0 <= part < len(node):
             node = node[part]
         elif isinstance(part, str) and isinstance(node, dict):
             node = node.get(part)
@@ -154,7 +154,7 @@ def comma_hint(doc: Any, loc: Loc) -> str | None:
         return None
     node = doc
     for part in loc[:-1]:
-        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+        if isinstance(part, int) and isinstance(node, list | tuple) and 0 <= part < len(node):
             node = node[part]
         elif isinstance(part, str) and isinstance(node, dict):
             node = node.get(part)

@@ -21,9 +21,12 @@ def _english(message: str) -> str:
 _translate: list[Translate] = [_english]
 
 
-def use_translator(translate: Translate | None) -> None:
-    """Translate the core's messages with ``translate`` from now on (``None``: English)."""
+def use_translator(translate: Translate | None) -> Translate:
+    """Translate the core's messages with ``translate`` from now on (``None``: English);
+    returns the translator used until now, so a caller can put it back."""
+    before = _translate[0]
     _translate[0] = translate or _english
+    return before
 
 
 def _(message: str, **values: object) -> str:
