@@ -110,12 +110,13 @@ def _among(value: Any, values: tuple[str | int, ...]) -> bool:
         return False
 
 
-def _applies(need: Need, value: Any) -> bool:
+def _applies(need: Need, value: Any, na_options: frozenset[str] = frozenset()) -> bool:
     if need.on == "always":
         return True
     if need.on == "in":
         return answered(value) and _among(value, need.values)
-    return answered(value) and value != "na"
+    # "answered": with something that is not N/A (``na``, or a choice's N/A option)
+    return answered(value) and value != "na" and not _among(value, tuple(na_options))
 
 
 def _met(need: Need, value: Any, photos: int, comment: Any) -> bool:
@@ -134,8 +135,9 @@ def item_problems(item: Item, value: Any, photos: int, comment: Any = None) -> l
     A photo asked for twice (``photo: required`` and ``require_photo``) is one problem.
     """
     found: list[Problem] = []
+    na_options = item.na_options()
     for need in needs_of(item):
-        if _applies(need, value) and not _met(need, value, photos, comment):
+        if _applies(need, value, na_options) and not _met(need, value, photos, comment):
             problem = Problem(item.id, _PROBLEM_OF[need.kind], need.count)
             if problem not in found:
                 found.append(problem)
@@ -178,7 +180,7 @@ def photo_requirements(
         if item.id not in shown:
             continue
         for need in needs_of(item):
-            if need.kind == "photos" and _applies(need, answers.get(item.id)):
+            if need.kind == "photos" and _applies(need, answers.get(item.id), item.na_options()):
                 out[item.id] = max(out.get(item.id, 0), need.count)
     return out
 
@@ -199,21 +201,22 @@ def completeness_rules(checklist: Checklist, variant: str | None = None) -> dict
     the documents' form: ``{item, in}``, ``{item, not_in}``, ``{variant}``, ``{all}``,
     ``{any}``, ``{not}``; ``null`` when always shown) and its needs (``on: "in"`` with
     ``values`` for answer-dependent ones; kind ``comment`` reads the item's comment). A
-    checklist with variants also sends the visit's ``variant``.
+    choice with N/A options also sends their ids (``na_options``): those answers are N/A
+    for ``on: "answered"``. A checklist with variants also sends the visit's ``variant``.
     """
-    rules: dict[str, Any] = {
-        "space": SPACE,
-        "items": [
-            {
+    entries: list[dict[str, Any]] = []
+    for section in checklist.sections:
+        for item in section.items:
+            entry: dict[str, Any] = {
                 "id": item.id,
                 "required": item.required,
                 "when": _shown_when(section.when, item),
                 "needs": [need.to_dict() for need in needs_of(item)],
             }
-            for section in checklist.sections
-            for item in section.items
-        ],
-    }
+            if item.na_options():
+                entry["na_options"] = [o.id for o in item.options or () if o.na]
+            entries.append(entry)
+    rules: dict[str, Any] = {"space": SPACE, "items": entries}
     if checklist.variants:
         rules["variant"] = variant
     return rules
