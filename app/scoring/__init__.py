@@ -35,7 +35,7 @@ from .errors import DocumentError
 from .export import checklist_to_dict, content_hash, dump_checklist, parse_checklist
 from .messages import use_translator
 from .plan import visible_items
-from .text import text_for
+from .text import direction, is_rtl, text_for
 from .visit import (
     AnswerDoc,
     VisitDocument,
@@ -81,8 +81,10 @@ __all__ = [
     "completeness_rules",
     "condition_to_dict",
     "content_hash",
+    "direction",
     "dump_checklist",
     "early_warnings",
+    "is_rtl",
     "parse_checklist",
     "parse_visit",
     "photo_requirements",

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .conditions import Condition, WhenValue
 from .fields import Boolean, Identifier, LanguageTag, TextField, integer, number, one_of
-from .text import languages_of
+from .text import languages_of, pick_language
 
 KINDS = ("check", "rating", "choice", "measure", "text", "photo")
 SCORED_KINDS = frozenset({"check", "rating", "choice", "measure"})
@@ -38,6 +38,7 @@ Channel = Literal["in_person", "phone", "online"]
 Better = Literal["lower", "higher"]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+_BY_ALIAS = ConfigDict(frozen=True, extra="forbid", validate_by_name=False, validate_by_alias=True)
 
 
 class Option(BaseModel):
@@ -95,9 +96,7 @@ class Item(BaseModel):
 
     # ``scored`` is the property every caller reads; the document's key is an alias
     # of ``scored_flag`` and only the alias is accepted as input.
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", validate_by_name=False, validate_by_alias=True
-    )
+    model_config = _BY_ALIAS
     id: Identifier
     text: TextField
     help: TextField | None = None
@@ -181,7 +180,7 @@ class Section(BaseModel):
 class Checklist(BaseModel):
     """A checklist version's content (the ``format: 1`` document)."""
 
-    model_config = _CONFIG
+    model_config = _BY_ALIAS  # the document says ``languages``, never ``content_languages``
     format: FormatVersion
     code: Identifier
     name: TextField
@@ -209,6 +208,11 @@ class Checklist(BaseModel):
         if self.content_languages:
             return self.content_languages
         return languages_of(self.name)
+
+    def content_language(self, wanted: str) -> str | None:
+        """The language to show this checklist's texts in for a reader wanting ``wanted``
+        (formats.md: the reader's when the checklist has it, else its first)."""
+        return pick_language(self.languages, wanted)
 
     @property
     def variant_ids(self) -> tuple[str, ...]:

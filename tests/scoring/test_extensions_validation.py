@@ -17,7 +17,9 @@ from app.scoring import (
     checklist_to_dict,
     completeness_rules,
     content_hash,
+    direction,
     dump_checklist,
+    is_rtl,
     parse_checklist,
     use_translator,
 )
@@ -119,6 +121,9 @@ INVALID: list[tuple[Callable[[Doc], None], str]] = [
         sets(ROOT, languages=["english"]),
         "languages[0]: 'english' is not a language tag such as en or zh-CN",
     ),
+    (sets(ROOT, content_languages=["en", "ar"]), "content_languages: unknown field"),
+    (sets(NPS, from_=0), "sections[0].items[2] (nps).from_: unknown field"),
+    (sets(NPS, scored_flag=False), "sections[0].items[2] (nps).scored_flag: unknown field"),
     # labels
     (sets(ROOT, labels={"maybe": "Maybe"}), "labels.maybe: unknown field"),
     (sets(ROOT, labels={"yes": {"en": "Yes"}}), "labels.yes: missing language ar"),
@@ -462,3 +467,41 @@ def test_rules_as_data_carry_section_and_item_conditions() -> None:
         "all": [{"variant": ["buy"]}, {"item": "greet", "not_in": ["no"]}]
     }
     assert by_id["p2"]["when"] == {"variant": ["buy"]}
+
+
+# --- content languages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tag", "rtl"),
+    [
+        ("ar", True),
+        ("ar-EG", True),
+        ("he", True),
+        ("fa-IR", True),
+        ("ur", True),
+        ("ku-Arab", True),
+        ("en", False),
+        ("zh-CN", False),
+        ("fr", False),
+        ("arn", False),  # Mapudungun, not Arabic
+    ],
+)
+def test_right_to_left_languages(tag: str, rtl: bool) -> None:
+    assert is_rtl(tag) is rtl
+    assert direction(tag) == ("rtl" if rtl else "ltr")
+
+
+def test_the_reader_gets_their_language_when_the_checklist_has_it() -> None:
+    checklist = parse_checklist(copy.deepcopy(BASE))
+    assert checklist.content_language("ar") == "ar"
+    assert checklist.content_language("ar-SA") == "ar"
+    assert checklist.content_language("zh-CN") == "en"  # not in the checklist: its first
+    doc = copy.deepcopy(BASE)
+    doc["languages"] = ["ar", "en"]
+    assert parse_checklist(doc).content_language("fr") == "ar"
+    plain = parse_checklist({"format": 1, "code": "p", "name": "P", "sections": BASE_PLAIN})
+    assert plain.content_language("en") is None
+
+
+BASE_PLAIN = [{"id": "s", "title": "S", "items": [{"id": "a", "text": "A", "kind": "check"}]}]
