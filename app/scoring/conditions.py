@@ -10,7 +10,7 @@ form (documents, exports and the phone's rules).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag
@@ -138,17 +138,6 @@ def condition_to_dict(cond: ConditionNode) -> dict[str, Any]:
     if isinstance(cond, AnyOf):
         return {"any": [condition_to_dict(c) for c in cond.any_]}
     return {"not": condition_to_dict(cond.not_)}
-
-
-def condition_items(cond: ConditionNode) -> Iterator[str]:
-    """Ids of the items a condition reads, in the order written."""
-    if isinstance(cond, When | WhenNot):
-        yield cond.item
-    elif isinstance(cond, AllOf | AnyOf):
-        for part in cond.all_ if isinstance(cond, AllOf) else cond.any_:
-            yield from condition_items(part)
-    elif isinstance(cond, Not):
-        yield from condition_items(cond.not_)
 
 
 def _among(value: Any, values: frozenset[Any]) -> bool | None:

@@ -208,10 +208,36 @@ def quote_hint(line: str, column: int) -> str | None:
     return f"{key.group(1)}: {_quoted(value)}"
 
 
+_EXPECTED = re.compile(r"^expected (.+), but (got|found) (.+)$", re.S)
+_CANNOT_START = re.compile(r"^found character (.+) that cannot start any token$", re.S)
+_NOT_FOUND = re.compile(r"^could not find expected (.+)$", re.S)
+
+
+def _yaml_problem(problem: str) -> str:
+    """PyYAML's problem in the reader's language, for the problems people run into."""
+    if problem == "mapping values are not allowed here":
+        return _("mapping values are not allowed here")
+    if problem == "found unexpected end of stream":
+        return _("found unexpected end of stream")
+    match = _EXPECTED.match(problem)
+    if match and match[2] == "got":
+        return _("expected %(expected)s, but got %(got)s", expected=match[1], got=match[3])
+    if match:
+        return _("expected %(expected)s, but found %(found)s", expected=match[1], found=match[3])
+    match = _CANNOT_START.match(problem)
+    if match:
+        return _("found character %(char)s that cannot start any token", char=match[1])
+    match = _NOT_FOUND.match(problem)
+    if match:
+        return _("could not find expected %(what)s", what=match[1])
+    return problem
+
+
 def _yaml_error(text: str, exc: yaml.YAMLError) -> str:
     """The line and column of a YAML syntax error, its problem, and how to quote a text."""
     mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
+    raw = getattr(exc, "problem", None) or str(exc)
+    problem = _yaml_problem(raw)
     if mark is None:
         return "document: " + _("invalid YAML: %(problem)s", problem=problem)
     message = _(
@@ -222,7 +248,7 @@ def _yaml_error(text: str, exc: yaml.YAMLError) -> str:
     )
     lines = text.splitlines()
     line = lines[mark.line] if mark.line < len(lines) else ""
-    hint = quote_hint(line, mark.column) if _COLON_OR_COMMA.search(problem) else None
+    hint = quote_hint(line, mark.column) if _COLON_OR_COMMA.search(raw) else None
     if hint is not None:
         message += ". " + _(
             "A text with a colon or a comma must be in quotes, for example: %(example)s",

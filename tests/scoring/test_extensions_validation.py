@@ -505,3 +505,13 @@ def test_the_reader_gets_their_language_when_the_checklist_has_it() -> None:
 
 
 BASE_PLAIN = [{"id": "s", "title": "S", "items": [{"id": "a", "text": "A", "kind": "check"}]}]
+
+
+@pytest.mark.usefixtures("chinese")
+def test_yaml_errors_are_translated_too() -> None:
+    with pytest.raises(DocumentError) as exc:
+        parse_checklist(YAML_HEAD + "      - id: a\n        text: Note: ask twice\n")
+    assert exc.value.errors == [
+        "document: YAML 格式错误，第 9 行第 19 列：此处不允许冒号（冒号后跟空格表示键值对）. "
+        '含冒号或逗号的文本须加引号，例如：text: "Note: ask twice"'
+    ]
