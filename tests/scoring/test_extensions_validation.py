@@ -134,6 +134,10 @@ INVALID: list[tuple[Callable[[Doc], None], str]] = [
         "variants[2].id: duplicate variant id 'buy'",
     ),
     (drops(at("variants", 0), "name"), "variants[0].name: is required"),
+    (
+        lambda d: [d.pop("variants"), PAY(d).update(when={"variant": ["buy"]})],
+        f"{P}.when.variant: the checklist has no variants",
+    ),
     # section when
     (
         sets(DESK, when={"item": "pay", "in": ["yes"]}),
