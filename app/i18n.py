@@ -16,6 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from app.scoring.messages import use_translator
 from app.settings import LANGUAGES, get_settings
 
 LOCALE_DIR = Path(__file__).parent / "locales"
@@ -54,6 +55,10 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
 
 
 _ = gettext
+
+# The scoring core's messages (validation errors) follow the same language; the core
+# itself reads no catalog (app/scoring/messages.py).
+use_translator(lambda message: translations(current_language.get()).gettext(message))
 
 
 def normalize_language(tag: str | None) -> str | None:

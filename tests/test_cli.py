@@ -139,7 +139,7 @@ def test_score_rejects_a_bad_checklist_naming_the_path(tmp_path):
     bad.write_text(EXAMPLE.replace("target: 30, limit: 90", "target: 30, limit: 10"))
     result = run("score", str(bad), str(_visit(tmp_path, {})))
     assert result.returncode == 2
-    assert "sections[0].items[1].limit" in result.stderr
+    assert "sections[0].items[1] (wait).limit" in result.stderr
 
 
 def test_score_reports_a_missing_file(tmp_path, example):

@@ -19,7 +19,7 @@ from .aggregate import (
     weakest_section,
     zone_of,
 )
-from .checklist import DIMENSIONS, KANO, KINDS, Checklist, Item, Option, Section, When
+from .checklist import DIMENSIONS, KANO, KINDS, Checklist, Item, Labels, Option, Section, Variant
 from .completeness import (
     Need,
     Problem,
@@ -29,11 +29,13 @@ from .completeness import (
     photo_requirements,
     text_length,
 )
+from .conditions import AllOf, AnyOf, Not, OnVariant, When, WhenNot, condition_to_dict
 from .engine import ItemScore, ScoreResult, score_visit
 from .errors import DocumentError
 from .export import checklist_to_dict, content_hash, dump_checklist, parse_checklist
+from .messages import use_translator
 from .plan import visible_items
-from .text import text_for
+from .text import direction, is_rtl, text_for
 from .visit import (
     AnswerDoc,
     VisitDocument,
@@ -47,22 +49,29 @@ __all__ = [
     "DIMENSIONS",
     "KANO",
     "KINDS",
+    "AllOf",
     "AnswerDoc",
+    "AnyOf",
     "BranchAggregate",
     "Checklist",
     "DocumentError",
     "EarlyWarning",
     "Item",
     "ItemScore",
+    "Labels",
     "Need",
+    "Not",
+    "OnVariant",
     "Option",
     "Problem",
     "RegionAggregate",
     "ScoreResult",
     "Section",
+    "Variant",
     "VisitDocument",
     "VisitRecord",
     "When",
+    "WhenNot",
     "aggregate_branch",
     "aggregate_region",
     "answered",
@@ -70,9 +79,12 @@ __all__ = [
     "code_key",
     "completeness",
     "completeness_rules",
+    "condition_to_dict",
     "content_hash",
+    "direction",
     "dump_checklist",
     "early_warnings",
+    "is_rtl",
     "parse_checklist",
     "parse_visit",
     "photo_requirements",
@@ -83,6 +95,7 @@ __all__ = [
     "text_for",
     "text_length",
     "trend",
+    "use_translator",
     "validate_answer",
     "validate_answers",
     "visible_items",

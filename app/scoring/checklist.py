@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .fields import Boolean, Identifier, TextField, fail, integer, number, one_of
-from .text import languages_of
+from .conditions import Condition, WhenValue
+from .fields import Boolean, Identifier, LanguageTag, TextField, integer, number, one_of
+from .text import languages_of, pick_language
 
 KINDS = ("check", "rating", "choice", "measure", "text", "photo")
 SCORED_KINDS = frozenset({"check", "rating", "choice", "measure"})
@@ -37,24 +38,24 @@ Channel = Literal["in_person", "phone", "online"]
 Better = Literal["lower", "higher"]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+_BY_ALIAS = ConfigDict(frozen=True, extra="forbid", validate_by_name=False, validate_by_alias=True)
 
 
 class Option(BaseModel):
-    """One answer of a ``choice`` item with the fraction it earns."""
+    """One answer of a ``choice`` item with the fraction it earns.
+
+    An option with ``na: true`` carries no score in the document (``score`` reads 0 and is
+    never used): choosing it makes the item not applicable, in the option's own words
+    ("No promotion running"). Every other option must give its score (rules.py).
+    """
 
     model_config = _CONFIG
     id: Identifier
     text: TextField
-    score: Fraction
+    score: Fraction = 0
+    na: Boolean = False
 
 
-def _when_value(value: Any) -> str | int:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise fail("must be a string or a whole number")
-    return value
-
-
-WhenValue = Annotated[str | int, PlainValidator(_when_value)]
 NonNegative = Annotated[float, number(ge=0)]
 Positive = Annotated[float, number(gt=0)]
 Percent = Annotated[float, number(ge=0, le=100)]
@@ -69,29 +70,48 @@ BetterField = Annotated[Better, one_of("lower", "higher")]
 ScaleField = Annotated[int, integer(ge=2)]
 Count = Annotated[int, integer(ge=0)]
 PhotoCount = Annotated[int, integer(ge=1)]
+FromField = Annotated[int, one_of(0, 1)]
+Values = tuple[WhenValue, ...]
 
 
-class When(BaseModel):
-    """Skip logic: show the item only if an earlier item's answer is one of ``in_``."""
+class Variant(BaseModel):
+    """A kind of visit sharing the checklist (an enquiry and a transaction)."""
 
     model_config = _CONFIG
-    item: Identifier
-    in_: tuple[WhenValue, ...] = Field(alias="in", min_length=1)
+    id: Identifier
+    name: TextField
+
+
+class Labels(BaseModel):
+    """The checklist's own words for the fixed answers (yes, no) and for N/A."""
+
+    model_config = _CONFIG
+    yes: TextField | None = None
+    no: TextField | None = None
+    na: TextField | None = None
 
 
 class Item(BaseModel):
     """A standard. Scoring fields are ``None`` on ``text``/``photo`` items."""
 
-    model_config = _CONFIG
+    # ``scored`` is the property every caller reads; the document's key is an alias
+    # of ``scored_flag`` and only the alias is accepted as input.
+    model_config = _BY_ALIAS
     id: Identifier
     text: TextField
     help: TextField | None = None
+    group: TextField | None = None
     kind: KindField
+    scored_flag: Boolean = Field(default=True, alias="scored")
     unit: TextField | None = None
     better: BetterField | None = None
     target: NonNegative | None = None
     limit: NonNegative | None = None
+    min: NonNegative | None = None
+    max: NonNegative | None = None
+    integer: Boolean = False
     scale: ScaleField | None = None
+    from_: FromField | None = Field(default=None, alias="from")
     options: tuple[Option, ...] | None = None
     kano: KanoField | None = None
     dimension: DimensionField | None = None
@@ -100,9 +120,11 @@ class Item(BaseModel):
     na: Boolean = False
     required: Boolean = True
     photo: EvidenceField | None = None
-    when: When | None = None
+    when: Condition | None = None
     min_chars: Count | None = None
     min_photos: PhotoCount | None = None
+    require_comment: Values | None = None
+    require_photo: Values | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -118,6 +140,9 @@ class Item(BaseModel):
             filled["photo"] = "none"
         if kind == "rating":
             filled["scale"] = 5
+            filled["from"] = 1
+        if kind == "measure":
+            filled["min"] = 0
         if kind == "photo":
             filled["min_photos"] = 1
         for key, value in filled.items():
@@ -127,8 +152,18 @@ class Item(BaseModel):
 
     @property
     def scored(self) -> bool:
-        """True for kinds that earn points (check, rating, choice, measure)."""
-        return self.kind in SCORED_KINDS
+        """True for items that earn points: check, rating, choice, measure, unless
+        ``scored: false`` makes them informational."""
+        return self.kind in SCORED_KINDS and self.scored_flag
+
+    @property
+    def lowest(self) -> int:
+        """The lowest value of a rating (``from``: 0 or 1)."""
+        return 1 if self.from_ is None else self.from_
+
+    def na_options(self) -> frozenset[str]:
+        """Ids of the options that make a choice not applicable."""
+        return frozenset(o.id for o in self.options or () if o.na)
 
 
 class Section(BaseModel):
@@ -138,13 +173,14 @@ class Section(BaseModel):
     id: Identifier
     title: TextField
     weight: Positive = 1
+    when: Condition | None = None
     items: tuple[Item, ...] = Field(min_length=1)
 
 
 class Checklist(BaseModel):
     """A checklist version's content (the ``format: 1`` document)."""
 
-    model_config = _CONFIG
+    model_config = _BY_ALIAS  # the document says ``languages``, never ``content_languages``
     format: FormatVersion
     code: Identifier
     name: TextField
@@ -154,6 +190,9 @@ class Checklist(BaseModel):
     critical_cap: Percent = 0
     alert_drop: Positive = 10
     scenario: TextField | None = None
+    content_languages: tuple[LanguageTag, ...] | None = Field(default=None, alias="languages")
+    labels: Labels | None = None
+    variants: tuple[Variant, ...] | None = None
     sections: tuple[Section, ...] = Field(min_length=1)
 
     def __hash__(self) -> int:
@@ -164,8 +203,21 @@ class Checklist(BaseModel):
 
     @property
     def languages(self) -> tuple[str, ...]:
-        """The checklist's languages (those of ``name``); ``()`` when name is plain text."""
+        """The content languages, the default first: ``languages`` when given, else those
+        of ``name``; ``()`` when neither says (plain texts, any language)."""
+        if self.content_languages:
+            return self.content_languages
         return languages_of(self.name)
+
+    def content_language(self, wanted: str) -> str | None:
+        """The language to show this checklist's texts in for a reader wanting ``wanted``
+        (formats.md: the reader's when the checklist has it, else its first)."""
+        return pick_language(self.languages, wanted)
+
+    @property
+    def variant_ids(self) -> tuple[str, ...]:
+        """Ids of the checklist's variants (``()`` when it has none)."""
+        return tuple(v.id for v in self.variants or ())
 
     def all_items(self) -> Iterator[Item]:
         """Every item in visit order."""

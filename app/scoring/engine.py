@@ -12,7 +12,8 @@ from typing import Any
 
 from .checklist import Checklist
 from .errors import DocumentError
-from .plan import BAD, NA, PERFORMANCE, TEXT, Plan, plan_for, visible_items
+from .messages import _
+from .plan import BAD, DELIGHT, NA, NUMBER, PERFORMANCE, TEXT, Plan, plan_for, visible_items
 
 _HIDDEN = -3.0  # fraction-list markers besides NA and None (unanswered)
 _ANSWERED_TEXT = -4.0
@@ -52,6 +53,7 @@ class ScoreResult:
     _answers: Mapping[str, Any] = field(repr=False, compare=False)
     _fractions: list[float | None] = field(repr=False, compare=False)
     _items: dict[str, ItemScore] | None = field(default=None, repr=False, compare=False)
+    _variant: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def scorable(self) -> bool:
@@ -85,26 +87,33 @@ class _BadValue(Exception):
     pass
 
 
-def score_visit(checklist: Checklist, answers: Mapping[str, Any] | Any) -> ScoreResult:
+def score_visit(
+    checklist: Checklist, answers: Mapping[str, Any] | Any, variant: str | None = None
+) -> ScoreResult:
     """Score one visit exactly as scoring.md says.
 
     ``answers`` maps item ids to normalized values (``"yes"``/``"no"``/``"na"``, ints,
     floats, option ids, text; ``None`` or absent = unanswered), or is a
-    ``VisitDocument``. A value an item cannot take raises ``DocumentError``.
+    ``VisitDocument`` (which also gives the variant). ``variant`` is the visit's variant
+    for ``{variant: [...]}`` conditions. A value an item cannot take raises ``DocumentError``.
     """
     if hasattr(answers, "answer_values"):
+        variant = variant or getattr(answers, "variant", None)
         answers = answers.answer_values()
     plan = plan_for(checklist)
     try:
-        return _score(checklist, plan, answers)
+        return _score(checklist, plan, answers, variant)
     except (_BadValue, TypeError):
         from .visit import validate_answers
 
         validate_answers(checklist, answers)
-        raise DocumentError(["answers: contain values the checklist cannot score"]) from None
+        message = _("contain values the checklist cannot score")
+        raise DocumentError([f"answers: {message}"]) from None
 
 
-def _score(checklist: Checklist, plan: Plan, answers: Mapping[str, Any]) -> ScoreResult:
+def _score(
+    checklist: Checklist, plan: Plan, answers: Mapping[str, Any], variant: str | None
+) -> ScoreResult:
     get = answers.get
     n_sections = len(plan.section_ids)
     n_dims = len(plan.dimensions)
@@ -120,17 +129,10 @@ def _score(checklist: Checklist, plan: Plan, answers: Mapping[str, Any]) -> Scor
     keep = fractions.append
     hidden: set[str] = set()
     for iid, kind, tab, target, limit, pts, cls, s, d, crit, req, when in plan.steps:
-        if when is not None:
-            shown_by = get(when[0])
-            if (
-                shown_by is None
-                or shown_by.__class__ is bool
-                or shown_by not in when[1]
-                or when[0] in hidden
-            ):
-                hidden.add(iid)
-                keep(_HIDDEN)
-                continue
+        if when is not None and not when(get, hidden, variant):
+            hidden.add(iid)
+            keep(_HIDDEN)
+            continue
         v = get(iid)
         if v is None:
             if req:
@@ -149,6 +151,9 @@ def _score(checklist: Checklist, plan: Plan, answers: Mapping[str, Any]) -> Scor
             continue
         elif v.__class__ is str:
             f = NA if tab and v == "na" else BAD
+        elif kind == NUMBER:  # an informational measure: any number, never scored
+            keep(_ANSWERED_TEXT)
+            continue
         elif kind == 1:  # measure, better lower
             if v <= target:
                 f = 1.0
@@ -179,7 +184,7 @@ def _score(checklist: Checklist, plan: Plan, answers: Mapping[str, Any]) -> Scor
                     must_failures.append(iid)
                 if crit:
                     critical_failures.append(iid)
-        else:
+        elif cls == DELIGHT:
             dle += e
             dlp += pts
             if f < 1.0 and crit:
@@ -229,13 +234,15 @@ def _score(checklist: Checklist, plan: Plan, answers: Mapping[str, Any]) -> Scor
         checklist,
         answers,
         fractions,
+        None,
+        variant,
     )
 
 
 def _item_scores(result: ScoreResult) -> dict[str, ItemScore]:
     plan = plan_for(result._checklist)
     by_step = {step[0]: (step, f) for step, f in zip(plan.steps, result._fractions, strict=True)}
-    shown = visible_items(result._checklist, result._answers)
+    shown = visible_items(result._checklist, result._answers, result._variant)
     out: dict[str, ItemScore] = {}
     for item_id in plan.items:
         entry = by_step.get(item_id)

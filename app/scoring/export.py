@@ -14,7 +14,9 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from .checklist import Checklist, Item, Option, Section
-from .errors import DocumentError, pydantic_errors, raise_if_any
+from .conditions import condition_to_dict
+from .errors import DocumentError, comma_hint, pydantic_errors, raise_if_any
+from .messages import _
 from .rules import check_rules
 from .source import dump_json, dump_yaml, load_document
 from .text import Text
@@ -28,14 +30,26 @@ _ITEM_DEFAULTS: dict[str, Any] = {
     "na": False,
     "required": True,
     "photo": "none",
+    "scored": True,
 }
-_KIND_DEFAULTS: dict[str, dict[str, Any]] = {"rating": {"scale": 5}, "photo": {"min_photos": 1}}
+_KIND_DEFAULTS: dict[str, dict[str, Any]] = {
+    "rating": {"scale": 5, "from": 1},
+    "measure": {"min": 0, "integer": False},
+    "photo": {"min_photos": 1},
+}
+# Document keys in export order, with the model's attribute where it differs.
+_ATTRIBUTE = {"from": "from_", "scored": "scored_flag"}
 _ITEM_ORDER = (
+    "scored",
     "unit",
     "better",
     "target",
     "limit",
+    "min",
+    "max",
+    "integer",
     "scale",
+    "from",
     "min_chars",
     "min_photos",
     "kano",
@@ -56,15 +70,17 @@ def parse_checklist(source: str | bytes | dict[str, Any]) -> Checklist:
     """
     doc = load_document(source)
     if not isinstance(doc, dict):
-        raise DocumentError(["document: must be a mapping"])
+        raise DocumentError(["document: " + _("must be a mapping")])
     errors = []
     checklist: Checklist | None = None
     try:
         checklist = Checklist.model_validate(doc)
     except ValidationError as exc:
-        errors.extend(pydantic_errors(exc))
+        for loc, message in pydantic_errors(exc):
+            hint = comma_hint(doc, loc) if message == _("unknown field") else None
+            errors.append((loc, f"{message}. {hint}" if hint else message))
     errors.extend(check_rules(doc))
-    raise_if_any(errors)
+    raise_if_any(errors, doc)
     assert checklist is not None
     return checklist
 
@@ -74,23 +90,36 @@ def _text(value: Text | None) -> Any:
 
 
 def _option(option: Option) -> dict[str, Any]:
-    return {"id": option.id, "text": _text(option.text), "score": option.score}
+    out: dict[str, Any] = {"id": option.id, "text": _text(option.text)}
+    if option.na:
+        out["na"] = True
+    else:
+        out["score"] = option.score
+    return out
 
 
 def _item(item: Item) -> dict[str, Any]:
     out: dict[str, Any] = {"id": item.id, "text": _text(item.text)}
     if item.help is not None:
         out["help"] = _text(item.help)
+    if item.group is not None:
+        out["group"] = _text(item.group)
     out["kind"] = item.kind
     defaults = {**_ITEM_DEFAULTS, **_KIND_DEFAULTS.get(item.kind, {})}
     for key in _ITEM_ORDER:
-        value = getattr(item, key)
+        value = getattr(item, _ATTRIBUTE.get(key, key))
+        if key == "integer" and item.kind != "measure":
+            continue
         if value is not None and (key not in defaults or value != defaults[key]):
             out[key] = _text(value) if key == "unit" else value
     if item.options is not None:
         out["options"] = [_option(o) for o in item.options]
     if item.when is not None:
-        out["when"] = {"item": item.when.item, "in": list(item.when.in_)}
+        out["when"] = condition_to_dict(item.when)
+    for key in ("require_comment", "require_photo"):
+        values = getattr(item, key)
+        if values is not None:
+            out[key] = list(values)
     return out
 
 
@@ -98,6 +127,8 @@ def _section(section: Section) -> dict[str, Any]:
     out: dict[str, Any] = {"id": section.id, "title": _text(section.title)}
     if section.weight != 1:
         out["weight"] = section.weight
+    if section.when is not None:
+        out["when"] = condition_to_dict(section.when)
     out["items"] = [_item(i) for i in section.items]
     return out
 
@@ -116,6 +147,16 @@ def checklist_to_dict(checklist: Checklist) -> dict[str, Any]:
     }
     if checklist.scenario is not None:
         out["scenario"] = _text(checklist.scenario)
+    if checklist.content_languages is not None:
+        out["languages"] = list(checklist.content_languages)
+    if checklist.labels is not None:
+        out["labels"] = {
+            key: _text(value)
+            for key, value in checklist.labels.model_dump().items()
+            if value is not None
+        }
+    if checklist.variants is not None:
+        out["variants"] = [{"id": v.id, "name": _text(v.name)} for v in checklist.variants]
     out["sections"] = [_section(s) for s in checklist.sections]
     return out
 

@@ -13,13 +13,15 @@ from typing import Annotated, Any
 from pydantic import PlainValidator
 from pydantic_core import PydanticCustomError
 
+from .messages import _
+
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def fail(message: str) -> PydanticCustomError:
-    """A pydantic error whose text is exactly ``message``."""
-    return PydanticCustomError("shopmirror", message)
+    """A pydantic error whose text is exactly ``message`` (braces are kept as written)."""
+    return PydanticCustomError("shopmirror", "{message}", {"message": message})
 
 
 def is_number(value: Any) -> bool:
@@ -38,11 +40,11 @@ def tidy_number(value: float) -> float:
 
 def _bounds(value: float, gt: float | None, ge: float | None, le: float | None) -> None:
     if gt is not None and not value > gt:
-        raise fail(f"must be > {gt}")
+        raise fail(_("must be > %(min)s", min=gt))
     if ge is not None and not value >= ge:
-        raise fail(f"must be ≥ {ge}")
+        raise fail(_("must be ≥ %(min)s", min=ge))
     if le is not None and not value <= le:
-        raise fail(f"must be ≤ {le}")
+        raise fail(_("must be ≤ %(max)s", max=le))
 
 
 def number(
@@ -55,7 +57,7 @@ def number(
 
     def check(value: Any) -> float:
         if not is_number(value):
-            raise fail("must be a number")
+            raise fail(_("must be a number"))
         _bounds(value, gt, ge, le)
         return tidy_number(value)
 
@@ -67,7 +69,7 @@ def integer(ge: int | None = None) -> PlainValidator:
 
     def check(value: Any) -> int:
         if not is_number(value) or not float(value).is_integer():
-            raise fail("must be a whole number")
+            raise fail(_("must be a whole number"))
         _bounds(value, None, ge, None)
         return int(value)
 
@@ -79,7 +81,7 @@ def _boolean(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "yes", "false", "no"):
         return value.lower() in ("true", "yes")
-    raise fail("must be true or false")
+    raise fail(_("must be true or false"))
 
 
 Boolean = Annotated[bool, PlainValidator(_boolean)]
@@ -87,20 +89,29 @@ Boolean = Annotated[bool, PlainValidator(_boolean)]
 
 def _identifier(value: Any) -> str:
     if not isinstance(value, str):
-        raise fail("must be a string")
+        raise fail(_("must be a string"))
     if not ID_RE.match(value):
-        raise fail("must be 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+        raise fail(_("must be 1-64 letters, digits, '-' or '_', starting with a letter or digit"))
     return value
 
 
 Identifier = Annotated[str, PlainValidator(_identifier)]
 
 
+def _language(value: Any) -> str:
+    if not isinstance(value, str) or not LANG_RE.match(value):
+        raise fail(_("%(value)s is not a language tag such as en or zh-CN", value=repr(value)))
+    return value
+
+
+LanguageTag = Annotated[str, PlainValidator(_language)]
+
+
 def _string(value: Any) -> str:
     if not isinstance(value, str):
-        raise fail("must be a string")
+        raise fail(_("must be a string"))
     if not value.strip():
-        raise fail("must not be empty")
+        raise fail(_("must not be empty"))
     return value
 
 
@@ -111,14 +122,14 @@ def _text(value: Any) -> str | dict[str, str]:
     if isinstance(value, str):
         return _string(value)
     if not isinstance(value, dict):
-        raise fail("must be a string or a map of language to string")
+        raise fail(_("must be a string or a map of language to string"))
     if not value:
-        raise fail("must not be empty")
+        raise fail(_("must not be empty"))
     for lang, text in value.items():
         if not isinstance(lang, str) or not LANG_RE.match(lang):
-            raise fail(f"{lang!r} is not a language tag such as en or zh-CN")
+            raise fail(_("%(value)s is not a language tag such as en or zh-CN", value=repr(lang)))
         if not isinstance(text, str) or not text.strip():
-            raise fail(f"{lang}: must be a non-empty string")
+            raise fail(_("%(lang)s: must be a non-empty string", lang=lang))
     return dict(value)
 
 
@@ -128,11 +139,12 @@ TextField = Annotated[str | dict[str, str], PlainValidator(_text)]
 def one_of(*allowed: str | int) -> PlainValidator:
     """Validator of one of a fixed set of values, e.g. ``Annotated[Kind, one_of(*KINDS)]``."""
     listed = ", ".join(str(a) for a in allowed)
-    message = f"must be {listed}" if len(allowed) == 1 else f"must be one of: {listed}"
 
     def check(value: Any) -> Any:
         if isinstance(value, bool) or value not in allowed:
-            raise fail(message)
+            if len(allowed) == 1:
+                raise fail(_("must be %(value)s", value=listed))
+            raise fail(_("must be one of: %(values)s", values=listed))
         return value
 
     return PlainValidator(check)

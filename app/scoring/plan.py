@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checklist import Checklist, Item, Section
+from .conditions import Predicate, both, compile_condition
 from .export import content_hash
 
 NA = -1.0  # fraction marker: answered N/A
 BAD = -2.0  # fraction marker: a value the item cannot take
-TABLE, LOWER, HIGHER, TEXT = 0, 1, 2, 3
+TABLE, LOWER, HIGHER, TEXT, NUMBER = 0, 1, 2, 3, 4  # NUMBER: an informational measure
 MUST, PERFORMANCE, DELIGHT, UNSCORED = 0, 1, 2, 3
 _CLASS = {"must": MUST, "performance": PERFORMANCE, "delight": DELIGHT}
 
 # (item id, kind code, table or na-allowed, target, limit, points, class,
-#  section index, dimension index, critical, required, when (controller, values) or None)
+#  section index, dimension index, critical, required, condition (Predicate) or None);
+# the condition is the section's and the item's together.
 Step = tuple[Any, ...]
 
 
@@ -35,7 +37,7 @@ class Plan:
     items: dict[str, Item]
     section_of: dict[str, Section]
     steps: tuple[Step, ...]
-    whens: tuple[tuple[str, str | None, frozenset[Any]], ...]
+    conditions: tuple[tuple[str, Predicate | None], ...]  # every item, in order
     section_ids: tuple[str, ...]
     weights: tuple[float, ...]
     dimensions: tuple[str, ...]
@@ -49,10 +51,10 @@ def _table(item: Item) -> dict[Any, float]:
     if item.kind == "check":
         table: dict[Any, float] = {"yes": 1.0, "no": 0.0}
     elif item.kind == "rating":
-        scale = item.scale or 5
-        table = {v: (v - 1) / (scale - 1) for v in range(1, scale + 1)}
+        scale, low = item.scale or 5, item.lowest
+        table = {v: (v - low) / (scale - low) for v in range(low, scale + 1)}
     else:
-        table = {o.id: float(o.score) for o in item.options or ()}
+        table = {o.id: NA if o.na else float(o.score) for o in item.options or ()}
     if item.na:
         table["na"] = NA
     return table
@@ -62,14 +64,15 @@ def _compile(checklist: Checklist) -> Plan:
     items: dict[str, Item] = {}
     section_of: dict[str, Section] = {}
     steps: list[Step] = []
-    whens: list[tuple[str, str | None, frozenset[Any]]] = []
+    conditions: list[tuple[str, Predicate | None]] = []
     dims: list[str] = []
     for s_index, section in enumerate(checklist.sections):
+        shown_by = compile_condition(section.when) if section.when else None
         for item in section.items:
             items[item.id] = item
             section_of[item.id] = section
-            when = (item.when.item, frozenset(item.when.in_)) if item.when else None
-            whens.append((item.id, *(when or (None, frozenset()))))
+            when = both(shown_by, compile_condition(item.when) if item.when else None)
+            conditions.append((item.id, when))
             if item.kind == "photo":
                 continue
             cls = _CLASS[item.kano] if item.scored and item.kano else UNSCORED
@@ -81,7 +84,7 @@ def _compile(checklist: Checklist) -> Plan:
                     dims.append(dimension)
                 d_index = dims.index(dimension)
             if item.kind == "measure":
-                kind = LOWER if item.better == "lower" else HIGHER
+                kind = NUMBER if cls == UNSCORED else LOWER if item.better == "lower" else HIGHER
                 table: Any = item.na
             elif item.kind == "text":
                 kind, table = TEXT, None
@@ -107,7 +110,7 @@ def _compile(checklist: Checklist) -> Plan:
         items=items,
         section_of=section_of,
         steps=tuple(steps),
-        whens=tuple(whens),
+        conditions=tuple(conditions),
         section_ids=tuple(s.id for s in checklist.sections),
         weights=tuple(float(s.weight) for s in checklist.sections),
         dimensions=tuple(dims),
@@ -139,21 +142,21 @@ def _drop(key: int, ref: weakref.ref[Checklist]) -> None:
         del _CACHE[key]
 
 
-def visible_items(checklist: Checklist, answers: Mapping[str, Any]) -> set[str]:
-    """Ids of the items shown under the ``when`` rules for these answers.
+def visible_items(
+    checklist: Checklist, answers: Mapping[str, Any], variant: str | None = None
+) -> set[str]:
+    """Ids of the items shown under the ``when`` conditions for these answers and variant.
 
-    An item with a ``when`` is shown only if its controlling item is shown and answered
-    with one of the listed values; the form and the engine both rely on this.
+    An item is shown when its section's condition and its own hold (conditions.py: a leaf
+    on an item is true only if that earlier item is shown and answered accordingly); the
+    form, the engine and completeness all rely on this.
     """
     shown: set[str] = set()
-    for item_id, controller, values in plan_for(checklist).whens:
-        if controller is None or (controller in shown and _is_in(answers.get(controller), values)):
+    hidden: set[str] = set()
+    get = answers.get
+    for item_id, when in plan_for(checklist).conditions:
+        if when is None or when(get, hidden, variant):
             shown.add(item_id)
+        else:
+            hidden.add(item_id)
     return shown
-
-
-def _is_in(value: Any, values: frozenset[Any]) -> bool:
-    try:
-        return value is not None and not isinstance(value, bool) and value in values
-    except TypeError:  # unhashable garbage is simply not a listed value
-        return False

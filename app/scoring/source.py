@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import DocumentError
+from .messages import _
 
 
 class _Loader(yaml.SafeLoader):
@@ -25,7 +26,7 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if len(text) > 40:  # MAX_NUMBER_CHARS: refuse before int() spends time on it
         raise yaml.constructor.ConstructorError(
-            None, None, f"a number of {len(text)} digits is too long", node.start_mark
+            None, None, _("a number of %(num)s digits is too long", num=len(text)), node.start_mark
         )
     return int(text)
 
@@ -60,20 +61,37 @@ class _TooDeep(ValueError):
 
 
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise ValueError(_("%(name)s is not a number JSON allows", name=name))
 
 
 def _bounded_int(text: str) -> int:
     if len(text) > MAX_NUMBER_CHARS:
-        raise ValueError(f"a number of {len(text)} digits is too long")
+        raise ValueError(_("a number of %(num)s digits is too long", num=len(text)))
     return int(text)
 
 
 def _bounded_float(text: str) -> float:
     value = float(text)
     if len(text) > MAX_NUMBER_CHARS or value in (float("inf"), float("-inf")):
-        raise ValueError(f"the number {text[:20]}... is out of range")
+        raise ValueError(_("the number %(number)s... is out of range", number=text[:20]))
     return value
+
+
+def _too_deep(where: str) -> DocumentError:
+    return DocumentError([f"{where}: " + _("nested more than %(num)s levels deep", num=MAX_DEPTH)])
+
+
+def _invalid_json(where: str, exc: json.JSONDecodeError) -> str:
+    return f"{where}: " + _(
+        "invalid JSON at line %(line)s, column %(column)s: %(problem)s",
+        line=exc.lineno,
+        column=exc.colno,
+        problem=exc.msg,
+    )
+
+
+def _not_utf8(where: str, exc: UnicodeDecodeError) -> DocumentError:
+    return DocumentError([f"{where}: " + _("not UTF-8 text (%(reason)s)", reason=exc.reason)])
 
 
 _JSON_BOUNDS: dict[str, Any] = {
@@ -89,7 +107,7 @@ def check_depth(data: Any, where: str = "document") -> None:
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise DocumentError([f"{where}: nested more than {MAX_DEPTH} levels deep"])
+            raise _too_deep(where)
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
@@ -102,15 +120,13 @@ def load_json(source: str | bytes, where: str = "body") -> Any:
         try:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise DocumentError([f"{where}: not UTF-8 text ({exc.reason})"]) from None
+            raise _not_utf8(where, exc) from None
     try:
         data = json.loads(source or "null", **_JSON_BOUNDS)
     except json.JSONDecodeError as exc:
-        raise DocumentError(
-            [f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
-        ) from None
+        raise DocumentError([_invalid_json(where, exc)]) from None
     except RecursionError:
-        raise DocumentError([f"{where}: nested more than {MAX_DEPTH} levels deep"]) from None
+        raise _too_deep(where) from None
     except ValueError as exc:
         raise DocumentError([f"{where}: {exc}"]) from None
     check_depth(data, where)
@@ -125,14 +141,14 @@ def load_document(source: str | bytes | dict[str, Any]) -> Any:
         try:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise DocumentError([f"document: not UTF-8 text ({exc.reason})"]) from None
+            raise _not_utf8("document", exc) from None
     if not isinstance(source, str):
-        raise DocumentError(["document: must be YAML or JSON text"])
+        raise DocumentError(["document: " + _("must be YAML or JSON text")])
     stripped = source.lstrip("\ufeff \t\r\n")
     try:
         data = _parse_text(stripped)
     except RecursionError:
-        raise DocumentError([f"document: nested more than {MAX_DEPTH} levels deep"]) from None
+        raise _too_deep("document") from None
     check_depth(data)
     return data
 
@@ -142,9 +158,7 @@ def _parse_text(stripped: str) -> Any:
         try:
             return json.loads(stripped, **_JSON_BOUNDS)
         except json.JSONDecodeError as exc:
-            json_error = (
-                f"document: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            )
+            json_error = _invalid_json("document", exc)
         except ValueError as exc:  # a bounded number or constant, refused
             raise DocumentError([f"document: {exc}"]) from None
         try:
@@ -154,10 +168,93 @@ def _parse_text(stripped: str) -> Any:
     try:
         return yaml.load(stripped, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DocumentError([f"document: invalid YAML{where}: {problem}"]) from None
+        raise DocumentError([_yaml_error(stripped, exc)]) from None
+
+
+# ``key: value`` pairs on a line: a key, then ": " (the value runs to the next pair or the end)
+_KEY = re.compile(r"(?:^|[{,]|\s)([A-Za-z_][\w-]*):(?=\s)")
+
+
+# The problems PyYAML reports for a plain text holding ": " (or ", " inside "{...}").
+_COLON_OR_COMMA = re.compile(r"mapping values are not allowed|expected ',' or '}'|got ':'")
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quote_hint(line: str, column: int) -> str | None:
+    """``key: "value"`` for the plain text that holds a YAML error at ``column`` of ``line``,
+    or ``None`` when the line holds no such text.
+
+    The usual mistake is a text with a colon (``text: Note: ask twice``), or a colon or
+    comma inside ``{...}`` (``{id: a, text: Wait: 30 s}``): quoting the text fixes both.
+    """
+    keys = [m for m in _KEY.finditer(line) if m.end() <= column]
+    if not keys:
+        return None
+    key = keys[-1]
+    start = key.end() + 1
+    value = line[start:]
+    if "{" in line[: key.start() + 1]:  # a flow mapping: the value ends at the next key or "}"
+        later = [m.start() for m in _KEY.finditer(line, start) if m.start() > column]
+        end = later[0] if later else line.rfind("}")
+        value = line[start : end if end > start else len(line)].rstrip().rstrip(",")
+    else:
+        value = re.split(r"\s+#", value, maxsplit=1)[0]
+    value = value.strip()
+    if not value or value[0] in "\"'":
+        return None
+    return f"{key.group(1)}: {_quoted(value)}"
+
+
+_EXPECTED = re.compile(r"^expected (.+), but (got|found) (.+)$", re.S)
+_CANNOT_START = re.compile(r"^found character (.+) that cannot start any token$", re.S)
+_NOT_FOUND = re.compile(r"^could not find expected (.+)$", re.S)
+
+
+def _yaml_problem(problem: str) -> str:
+    """PyYAML's problem in the reader's language, for the problems people run into."""
+    if problem == "mapping values are not allowed here":
+        return _("mapping values are not allowed here")
+    if problem == "found unexpected end of stream":
+        return _("found unexpected end of stream")
+    match = _EXPECTED.match(problem)
+    if match and match[2] == "got":
+        return _("expected %(expected)s, but got %(got)s", expected=match[1], got=match[3])
+    if match:
+        return _("expected %(expected)s, but found %(found)s", expected=match[1], found=match[3])
+    match = _CANNOT_START.match(problem)
+    if match:
+        return _("found character %(char)s that cannot start any token", char=match[1])
+    match = _NOT_FOUND.match(problem)
+    if match:
+        return _("could not find expected %(what)s", what=match[1])
+    return problem
+
+
+def _yaml_error(text: str, exc: yaml.YAMLError) -> str:
+    """The line and column of a YAML syntax error, its problem, and how to quote a text."""
+    mark = getattr(exc, "problem_mark", None)
+    raw = getattr(exc, "problem", None) or str(exc)
+    problem = _yaml_problem(raw)
+    if mark is None:
+        return "document: " + _("invalid YAML: %(problem)s", problem=problem)
+    message = _(
+        "invalid YAML at line %(line)s, column %(column)s: %(problem)s",
+        line=mark.line + 1,
+        column=mark.column + 1,
+        problem=problem,
+    )
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    hint = quote_hint(line, mark.column) if _COLON_OR_COMMA.search(raw) else None
+    if hint is not None:
+        message += ". " + _(
+            "A text with a colon or a comma must be in quotes, for example: %(example)s",
+            example=hint,
+        )
+    return f"document: {message}"
 
 
 def dump_yaml(data: Any) -> str:

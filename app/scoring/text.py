@@ -47,3 +47,34 @@ def languages_of(text: str | Mapping[str, str] | None) -> tuple[str, ...]:
     if isinstance(text, Mapping):
         return tuple(text)
     return ()
+
+
+# Scripts written right to left (formats.md): Arabic, Hebrew, Persian, Urdu and their
+# subtags (ar-EG, fa-IR), plus a script subtag that says so (ku-Arab).
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+RTL_SCRIPTS = frozenset({"arab", "hebr"})
+
+
+def is_rtl(tag: str) -> bool:
+    """True for a language tag written right to left (``ar``, ``he-IL``, ``fa``, ``ur``)."""
+    parts = tag.replace("_", "-").lower().split("-")
+    return parts[0] in RTL_LANGUAGES or any(p in RTL_SCRIPTS for p in parts[1:])
+
+
+def direction(tag: str) -> str:
+    """The HTML ``dir`` of text in this language: ``rtl`` or ``ltr``."""
+    return "rtl" if is_rtl(tag) else "ltr"
+
+
+def pick_language(languages: tuple[str, ...], wanted: str) -> str | None:
+    """The content language to show a reader who wants ``wanted``: it when the checklist
+    has it (or its primary language), else the checklist's first; ``None`` for a
+    checklist of plain texts."""
+    if not languages:
+        return None
+    if wanted in languages:
+        return wanted
+    for tag in languages:
+        if _primary(tag) == _primary(wanted):
+            return tag
+    return languages[0]

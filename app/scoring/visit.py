@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .checklist import Checklist, Item
 from .errors import DocumentError, Loc, pydantic_errors, raise_if_any
 from .fields import Identifier, String, integer, is_number, one_of
+from .messages import _
 from .plan import plan_for
 from .source import load_document
 
@@ -34,6 +35,7 @@ class VisitDocument(BaseModel):
     checklist: Identifier
     checklist_version: Annotated[int, integer(ge=1)] | None = None
     branch: String
+    variant: Identifier | None = None
     visited_at: datetime
     time_out: datetime | None = None
     external_id: String | None = None
@@ -45,7 +47,30 @@ class VisitDocument(BaseModel):
 
 
 def _na_hint(item: Item) -> str:
-    return ", or 'na'" if item.na else ""
+    return _(", or 'na'") if item.na else ""
+
+
+def _measure(item: Item, value: Any) -> Any:
+    """A measure's value within ``min``..``max``, whole where ``integer`` is set."""
+    low = item.min if item.min is not None else 0
+    hint = _na_hint(item)
+    if not is_number(value):
+        if item.max is not None:
+            raise ValueError(
+                _("must be a number from %(min)s to %(max)s", min=low, max=item.max) + hint
+            )
+        raise ValueError(_("must be a number ≥ %(min)s", min=low) + hint)
+    if value < low or (item.max is not None and value > item.max):
+        if item.max is not None:
+            raise ValueError(
+                _("must be a number from %(min)s to %(max)s", min=low, max=item.max) + hint
+            )
+        raise ValueError(_("must be a number ≥ %(min)s", min=low) + hint)
+    if item.integer:
+        if not float(value).is_integer():
+            raise ValueError(_("must be a whole number"))
+        return int(value)
+    return value
 
 
 def _normalize(item: Item, value: Any, from_form: bool) -> Any:
@@ -63,33 +88,35 @@ def _normalize(item: Item, value: Any, from_form: bool) -> Any:
                 value = int(number) if number.is_integer() else number
     if isinstance(value, str) and value.lower() == "na" and (item.kind != "text" or item.na):
         if not item.na:
-            raise ValueError("N/A is not allowed for this item")
+            raise ValueError(_("N/A is not allowed for this item"))
         return "na"
     if item.kind == "check":
         if isinstance(value, str) and value.lower() in ("yes", "no"):
             return value.lower()
-        raise ValueError(f"must be 'yes' or 'no'{_na_hint(item)}")
+        raise ValueError(_("must be 'yes' or 'no'") + _na_hint(item))
     if item.kind == "rating":
-        scale = item.scale or 5
-        if is_number(value) and float(value).is_integer() and 1 <= value <= scale:
+        scale, low = item.scale or 5, item.lowest
+        if is_number(value) and float(value).is_integer() and low <= value <= scale:
             return int(value)
-        raise ValueError(f"must be a whole number from 1 to {scale}{_na_hint(item)}")
+        raise ValueError(
+            _("must be a whole number from %(min)s to %(max)s", min=low, max=scale) + _na_hint(item)
+        )
     if item.kind == "choice":
         ids = [o.id for o in item.options or ()]
         if not isinstance(value, str):
-            raise ValueError(f"must be an option id ({', '.join(ids)}){_na_hint(item)}")
+            raise ValueError(
+                _("must be an option id (%(ids)s)", ids=", ".join(ids)) + _na_hint(item)
+            )
         if value not in ids:
-            raise ValueError(f"unknown option {value!r}")
+            raise ValueError(_("unknown option %(id)s", id=repr(value)))
         return value
     if item.kind == "measure":
-        if is_number(value) and value >= 0:
-            return value
-        raise ValueError(f"must be a number ≥ 0{_na_hint(item)}")
+        return _measure(item, value)
     if item.kind == "text":
         if not isinstance(value, str):
-            raise ValueError("must be a string")
+            raise ValueError(_("must be a string"))
         return value if value.strip() else None
-    raise ValueError("photo items take files, not answers")
+    raise ValueError(_("photo items take files, not answers"))
 
 
 def validate_answer(
@@ -104,9 +131,9 @@ def validate_answer(
     """
     item = plan_for(checklist).items.get(item_id)
     if item is None:
-        raise DocumentError([f"answers.{item_id}: unknown item"])
+        raise DocumentError([f"answers.{item_id}: " + _("unknown item")])
     if item.kind == "photo":
-        raise DocumentError([f"answers.{item_id}: photo items take files, not answers"])
+        raise DocumentError([f"answers.{item_id}: " + _("photo items take files, not answers")])
     if value is None:
         return None
     try:
@@ -137,7 +164,7 @@ def parse_visit(source: str | bytes | dict[str, Any], checklist: Checklist) -> V
     """
     doc = load_document(source)
     if not isinstance(doc, dict):
-        raise DocumentError(["document: must be a mapping"])
+        raise DocumentError(["document: " + _("must be a mapping")])
     errors: list[tuple[Loc, str]] = []
     visit: VisitDocument | None = None
     try:
@@ -145,10 +172,20 @@ def parse_visit(source: str | bytes | dict[str, Any], checklist: Checklist) -> V
     except ValidationError as exc:
         errors.extend(pydantic_errors(exc))
     if visit is not None and visit.time_out is not None and _before(visit.time_out, visit):
-        errors.append((("time_out",), "must not be before visited_at"))
+        errors.append((("time_out",), _("must not be before visited_at")))
     code = doc.get("checklist")
     if isinstance(code, str) and code != checklist.code:
-        errors.append((("checklist",), f"is {code!r} but the checklist is {checklist.code!r}"))
+        errors.append(
+            (
+                ("checklist",),
+                _(
+                    "is %(code)s but the checklist is %(checklist)s",
+                    code=repr(code),
+                    checklist=repr(checklist.code),
+                ),
+            )
+        )
+    errors.extend(variant_errors(checklist, doc.get("variant")))
     answers = doc.get("answers")
     if isinstance(answers, dict):
         for item_id, answer in answers.items():
@@ -164,6 +201,32 @@ def parse_visit(source: str | bytes | dict[str, Any], checklist: Checklist) -> V
         for key, doc_ in visit.answers.items()
     }
     return visit.model_copy(update={"answers": normalized})
+
+
+def variant_errors(checklist: Checklist, variant: Any) -> list[tuple[Loc, str]]:
+    """A visit names one of its checklist's variants when the checklist has them, else none.
+
+    (A variant that is not an identifier at all is reported by the document's model.)
+    """
+    ids = checklist.variant_ids
+    if not ids:
+        if variant is not None:
+            return [(("variant",), _("the checklist has no variants"))]
+        return []
+    if variant is None:
+        return [(("variant",), _("is required (variants: %(ids)s)", ids=", ".join(ids)))]
+    if isinstance(variant, str) and variant not in ids:
+        return [
+            (
+                ("variant",),
+                _(
+                    "unknown variant %(id)s (variants: %(ids)s)",
+                    id=repr(variant),
+                    ids=", ".join(ids),
+                ),
+            )
+        ]
+    return []
 
 
 def _before(time_out: datetime, visit: VisitDocument) -> bool:

@@ -55,8 +55,8 @@ def test_an_invalid_checklist_shows_every_error_with_its_path(client, db, world)
     broken = MINI.replace("target: 30", "target: -5").replace("kano: must}", "kano: vital}", 1)
     response = _upload(client, broken, as_file=False)
     assert response.status_code == 422
-    assert "sections[0].items[1].target" in response.text
-    assert "sections[0].items[0].kano" in response.text
+    assert "sections[0].items[1] (wait).target" in response.text
+    assert "sections[0].items[0] (greet).kano" in response.text
     assert db.exec(select(ChecklistVersion)).first() is None
     assert "target: -5" in response.text  # the pasted text comes back for fixing
 

@@ -245,3 +245,167 @@ def demo_cases() -> list[tuple[str, dict[str, Any], dict[str, int]]]:
             rest = {k: v for k, v in full.items() if k != item.id}
             cases.append((f"demo: without {item.id}", rest, DEMO_PHOTOS))
     return cases
+
+
+# The checklist extensions (formats.md): answer-dependent comments and photos, section
+# conditions, not_in, variants. Kept apart from SYNTHETIC_CASES until static/completeness.js
+# reads comments, `on: "in"` needs and the whole condition grammar; the browser test can then
+# run these too. Each case: (name, answers, photo counts, comments, variant, problems).
+EXTENDED: dict[str, Any] = {
+    "format": 1,
+    "code": "extended",
+    "name": "Extended",
+    "variants": [{"id": "visit", "name": "Visit"}, {"id": "call", "name": "Call"}],
+    "sections": [
+        {
+            "id": "one",
+            "title": "One",
+            "items": [
+                {
+                    "id": "clean",
+                    "text": "Clean",
+                    "kind": "check",
+                    "na": True,
+                    "require_comment": ["no", "na"],
+                    "require_photo": ["no"],
+                },
+                {
+                    "id": "score",
+                    "text": "Score",
+                    "kind": "rating",
+                    "from": 0,
+                    "scale": 10,
+                    "require_comment": [0, 1, 2],
+                },
+                {
+                    "id": "offer",
+                    "text": "Offer",
+                    "kind": "choice",
+                    "photo": "required",
+                    "require_photo": ["old"],
+                    "options": [
+                        {"id": "current", "text": "Current", "score": 1},
+                        {"id": "old", "text": "Old", "score": 0},
+                        {"id": "none", "text": "None running", "na": True},
+                    ],
+                },
+                {
+                    "id": "why-not",
+                    "text": "Why not",
+                    "kind": "text",
+                    "when": {"item": "offer", "not_in": ["current"]},
+                },
+            ],
+        },
+        {
+            "id": "desk",
+            "title": "Desk",
+            "when": {"all": [{"variant": ["visit"]}, {"item": "clean", "in": ["yes", "no"]}]},
+            "items": [
+                {"id": "queue", "text": "Queue", "kind": "check"},
+                {"id": "desk-photo", "text": "Desk photo", "kind": "photo"},
+            ],
+        },
+    ],
+}
+
+EXTENDED_FULL: dict[str, Any] = {"clean": "yes", "score": 8, "offer": "current"}
+ExtendedCase = tuple[
+    str, dict[str, Any], dict[str, int], dict[str, str], str | None, list[tuple[str, str, int]]
+]
+EXTENDED_CASES: list[ExtendedCase] = [
+    ("a call: the desk section is hidden", EXTENDED_FULL, {"offer": 1}, {}, "call", []),
+    (
+        "a visit: the desk section is shown",
+        EXTENDED_FULL,
+        {"offer": 1},
+        {},
+        "visit",
+        [("queue", "missing", 0), ("desk-photo", "photos", 1)],
+    ),
+    (
+        "no variant: a variant leaf is false",
+        EXTENDED_FULL,
+        {"offer": 1},
+        {},
+        None,
+        [],
+    ),
+    (
+        "clean no: a comment and a photo",
+        EXTENDED_FULL | {"clean": "no"},
+        {"offer": 1},
+        {},
+        "call",
+        [("clean", "photos", 1), ("clean", "comment", 0)],
+    ),
+    (
+        "clean no with both",
+        EXTENDED_FULL | {"clean": "no"},
+        {"offer": 1, "clean": 1},
+        {"clean": "Dust on the counter"},
+        "call",
+        [],
+    ),
+    (
+        "a blank comment is no comment",
+        EXTENDED_FULL | {"clean": "na"},
+        {"offer": 1},
+        {"clean": " \n\u3000"},
+        "call",
+        [("clean", "comment", 0)],
+    ),
+    (
+        "clean na: a comment, no photo, and the desk section hidden",
+        EXTENDED_FULL | {"clean": "na"},
+        {"offer": 1},
+        {"clean": "Closed for cleaning"},
+        "visit",
+        [],
+    ),
+    (
+        "a low score asks for a comment; 0 is an answer",
+        EXTENDED_FULL | {"score": 0},
+        {"offer": 1},
+        {},
+        "call",
+        [("score", "comment", 0)],
+    ),
+    ("a score of 3 does not", EXTENDED_FULL | {"score": 3}, {"offer": 1}, {}, "call", []),
+    (
+        "old offer: one photo problem for two photo needs, and its follow-up",
+        EXTENDED_FULL | {"offer": "old"},
+        {},
+        {},
+        "call",
+        [("offer", "photos", 1), ("why-not", "missing", 0)],
+    ),
+    (
+        "an N/A option: no evidence photo, the follow-up shown",
+        EXTENDED_FULL | {"offer": "none"},
+        {},
+        {},
+        "call",
+        [("why-not", "missing", 0)],
+    ),
+    (
+        "unanswered offer: missing; its not_in follow-up is hidden",
+        {"clean": "yes", "score": 8},
+        {},
+        {},
+        "call",
+        [("offer", "missing", 0)],
+    ),
+    (
+        "unanswered clean hides the desk section too",
+        {"score": 8, "offer": "current"},
+        {"offer": 1},
+        {},
+        "visit",
+        [("clean", "missing", 0)],
+    ),
+]
+
+
+def extended() -> Checklist:
+    return parse_checklist(EXTENDED)

@@ -15,6 +15,7 @@ from app.scoring import (
     dump_checklist,
     parse_checklist,
     score_visit,
+    visible_items,
 )
 
 POINTS = st.sampled_from([0.25, 0.5, 1, 1, 2, 3.5])
@@ -180,3 +181,216 @@ def test_export_round_trips(doc: dict[str, Any]) -> None:
         again = parse_checklist(dump_checklist(checklist, fmt))
         assert again == checklist
         assert content_hash(again) == content_hash(checklist)
+
+
+# --- the checklist extensions (formats.md): old documents mean what they meant ---------------
+
+
+def _scoring_figures(result: Any) -> dict[str, Any]:
+    figures = result.to_dict()
+    figures.pop("missing")
+    return figures
+
+
+@settings(max_examples=200)
+@given(checklist_docs(), st.data())
+def test_neutral_extension_keys_change_no_figure(doc: dict[str, Any], data: Any) -> None:
+    checklist = parse_checklist(doc)
+    answers = {i.id: answer_for(data.draw, i) for i in checklist.all_items()}
+    answers = {k: v for k, v in answers.items() if data.draw(st.integers(0, 5)) > 0}
+    extended = copy.deepcopy(doc)
+    if isinstance(extended["name"], dict):
+        extended["languages"] = list(extended["name"])
+    extended["labels"] = {"na": "Not seen"}
+    extended["variants"] = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
+    for section in extended["sections"]:
+        # true on every visit, whatever its variant: any(variant a, not variant a)
+        section["when"] = {"any": [{"variant": ["a"]}, {"not": {"variant": ["a"]}}]}
+        for item in section["items"]:
+            item["group"] = "G"
+            if item["kind"] != "text":
+                item["scored"] = True
+            if item["kind"] == "rating":
+                item["from"] = 1
+            if item["kind"] == "measure":
+                item["min"] = 0
+            if item["kind"] == "check":
+                item["require_comment"] = ["no"]
+                item["require_photo"] = ["no"]
+    again = parse_checklist(extended)
+    for variant in (None, "a", "b"):
+        assert (
+            score_visit(again, answers, variant).to_dict()
+            == score_visit(checklist, answers).to_dict()
+        )
+
+
+@settings(max_examples=200)
+@given(checklist_docs(), st.data())
+def test_an_informational_item_scores_as_if_it_were_not_there(
+    doc: dict[str, Any], data: Any
+) -> None:
+    sections = doc["sections"]
+    s = data.draw(st.integers(0, len(sections) - 1))
+    if len(sections[s]["items"]) < 2:
+        return
+    k = data.draw(st.integers(0, len(sections[s]["items"]) - 1))
+    info = copy.deepcopy(doc)
+    target = info["sections"][s]["items"][k]
+    if target["kind"] == "text":
+        return
+    target["scored"] = False
+    target["critical"] = False
+    removed = copy.deepcopy(doc)
+    del removed["sections"][s]["items"][k]
+    checklist = parse_checklist(info)
+    answers = {i.id: answer_for(data.draw, i) for i in checklist.all_items()}
+    without = {key: v for key, v in answers.items() if key != target["id"]}
+    assert _scoring_figures(score_visit(checklist, answers)) == _scoring_figures(
+        score_visit(parse_checklist(removed), without)
+    )
+
+
+@settings(max_examples=200)
+@given(checklist_docs(), st.data())
+def test_an_na_option_scores_like_the_plain_na(doc: dict[str, Any], data: Any) -> None:
+    choices = [i for s in doc["sections"] for i in s["items"] if i["kind"] == "choice"]
+    if not choices:
+        return
+    item = data.draw(st.sampled_from(choices))
+    item["na"] = True
+    item["options"].append({"id": "not-offered", "text": "Not offered", "na": True})
+    checklist = parse_checklist(doc)
+    answers = {i.id: answer_for(data.draw, i) for i in checklist.all_items()}
+    by_option = score_visit(checklist, answers | {item["id"]: "not-offered"})
+    by_na = score_visit(checklist, answers | {item["id"]: "na"})
+    assert by_option.to_dict() == by_na.to_dict()
+
+
+@settings(max_examples=150)
+@given(checklist_docs(), st.data())
+def test_a_hidden_section_scores_as_if_it_were_not_there(doc: dict[str, Any], data: Any) -> None:
+    if len(doc["sections"]) < 2:
+        return
+    s = data.draw(st.integers(1, len(doc["sections"]) - 1))
+    hidden = copy.deepcopy(doc)
+    hidden["variants"] = [{"id": "call", "name": "Call"}, {"id": "visit", "name": "Visit"}]
+    hidden["sections"][s]["when"] = {"variant": ["visit"]}
+    removed = copy.deepcopy(doc)
+    gone = {i["id"] for i in removed["sections"].pop(s)["items"]}
+    checklist = parse_checklist(hidden)
+    answers = {i.id: answer_for(data.draw, i) for i in checklist.all_items()}
+    result = score_visit(checklist, answers, "call").to_dict()
+    expected = score_visit(
+        parse_checklist(removed), {k: v for k, v in answers.items() if k not in gone}
+    ).to_dict()
+    assert result["sections"].pop(doc["sections"][s]["id"]) is None
+    # a dimension only the hidden section used is listed, with no value
+    for figures in (result, expected):
+        figures["dimensions"] = {k: v for k, v in figures["dimensions"].items() if v is not None}
+    assert result == expected
+
+
+@st.composite
+def extended_docs(draw: st.DrawFn) -> dict[str, Any]:
+    """Documents using the extensions: informational items, 0-based ratings, N/A options,
+    bounds, requirements, and conditions of every shape on earlier items."""
+    doc = draw(checklist_docs())
+    doc["variants"] = [{"id": "v1", "name": "V1"}, {"id": "v2", "name": "V2"}]
+    earlier: list[dict[str, Any]] = []
+    for s_index, section in enumerate(doc["sections"]):
+        if s_index and earlier and draw(st.booleans()):
+            section["when"] = draw(conditions(list(earlier)))
+        for item in section["items"]:
+            kind = item["kind"]
+            if kind == "rating" and draw(st.booleans()):
+                item["from"] = 0
+            if kind == "choice" and draw(st.booleans()):
+                item["options"].append({"id": "skip", "text": "Skip", "na": True})
+            if kind == "measure" and draw(st.booleans()):
+                item["min"], item["max"], item["integer"] = 0, 1000, draw(st.booleans())
+            if kind != "text" and draw(st.integers(0, 4)) == 0:
+                item["scored"], item["critical"] = False, False
+            if kind in ("check", "rating", "choice") and draw(st.booleans()):
+                item["require_comment"] = [draw(st.sampled_from(sorted(values_of(item), key=str)))]
+            if earlier and draw(st.integers(0, 2)) == 0:
+                item["when"] = draw(conditions(list(earlier)))
+        earlier += [i for i in section["items"] if i["kind"] in ("check", "rating", "choice")]
+    return doc
+
+
+def values_of(item: dict[str, Any]) -> set[Any]:
+    if item["kind"] == "check":
+        return {"yes", "no"}
+    if item["kind"] == "rating":
+        return set(range(item.get("from", 1), item["scale"] + 1))
+    return {o["id"] for o in item["options"]}
+
+
+def conditions(controllers: list[dict[str, Any]], depth: int = 0) -> st.SearchStrategy[Any]:
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        shape = draw(
+            st.sampled_from(
+                ["in", "not_in", "variant", "all", "any", "not"][: 3 if depth > 1 else 6]
+            )
+        )
+        if shape == "variant":
+            return {
+                "variant": draw(st.lists(st.sampled_from(["v1", "v2"]), min_size=1, unique=True))
+            }
+        if shape in ("all", "any"):
+            return {
+                shape: draw(st.lists(conditions(controllers, depth + 1), min_size=1, max_size=3))
+            }
+        if shape == "not":
+            return {"not": draw(conditions(controllers, depth + 1))}
+        item = draw(st.sampled_from(controllers))
+        listed = sorted(values_of(item), key=str)
+        return {
+            "item": item["id"],
+            shape: draw(st.lists(st.sampled_from(listed), min_size=1, unique=True)),
+        }
+
+    return build()
+
+
+@settings(max_examples=150)
+@given(extended_docs())
+def test_extended_export_round_trips(doc: dict[str, Any]) -> None:
+    checklist = parse_checklist(doc)
+    for fmt in ("yaml", "json"):
+        again = parse_checklist(dump_checklist(checklist, fmt))
+        assert again == checklist
+        assert content_hash(again) == content_hash(checklist)
+
+
+@settings(max_examples=150)
+@given(extended_docs(), st.data())
+def test_extended_scores_stay_percentages_and_hidden_items_count_nowhere(
+    doc: dict[str, Any], data: Any
+) -> None:
+    checklist = parse_checklist(doc)
+    answers: dict[str, Any] = {}
+    for item in checklist.all_items():
+        if item.kind == "photo" or data.draw(st.integers(0, 5)) == 0:
+            continue
+        if item.kind == "rating":
+            answers[item.id] = data.draw(st.integers(item.lowest, item.scale or 5))
+        elif item.kind == "measure" and item.integer:
+            answers[item.id] = data.draw(st.integers(0, 1000))
+        else:
+            answers[item.id] = answer_for(data.draw, item)
+    variant = data.draw(st.sampled_from([None, "v1", "v2"]))
+    result = score_visit(checklist, answers, variant)
+    if result.score is not None:
+        assert 0.0 <= result.score <= (result.raw_score or 0.0) <= 100.0
+    shown = visible_items(checklist, answers, variant)
+    for item_id, item_score in result.items.items():
+        if item_id not in shown:
+            assert not item_score.applicable and not item_score.shown
+    # an answer to a hidden item changes nothing
+    hidden = [i for i in checklist.all_items() if i.id not in shown and i.kind != "photo"]
+    if hidden:
+        trimmed = {k: v for k, v in answers.items() if k != hidden[0].id}
+        assert score_visit(checklist, trimmed, variant).to_dict() == result.to_dict()

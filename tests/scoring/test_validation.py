@@ -87,47 +87,50 @@ SCORED = "only for scored items (check, rating, choice, measure)"
 CASES: list[tuple[Callable[[Doc], None], str]] = [
     # structure and types
     (sets(ROOT, colour="red"), "colour: unknown field"),
-    (sets(WAIT, colour="red"), "sections[0].items[1].colour: unknown field"),
-    (sets(OPTION0, colour="red"), "sections[0].items[3].options[0].colour: unknown field"),
+    (sets(WAIT, colour="red"), "sections[0].items[1] (wait).colour: unknown field"),
+    (sets(OPTION0, colour="red"), "sections[0].items[3] (offer).options[0].colour: unknown field"),
     (drops(ROOT, "name"), "name: is required"),
     (drops(ROOT, "code"), "code: is required"),
-    (drops(S0, "title"), "sections[0].title: is required"),
-    (drops(GREET, "kind"), "sections[0].items[0].kind: is required"),
-    (drops(OPTION0, "score"), "sections[0].items[3].options[0].score: is required"),
+    (drops(S0, "title"), "sections[0] (arrival).title: is required"),
+    (drops(GREET, "kind"), "sections[0].items[0] (greet).kind: is required"),
+    (drops(OPTION0, "score"), "sections[0].items[3] (offer).options[0].score: is required"),
     (sets(ROOT, format=2), "format: must be 1"),
     (sets(ROOT, channel="fax"), "channel: must be one of: in_person, phone, online"),
-    (sets(GREET, kind="slider"), f"sections[0].items[0].kind: must be one of: {KINDS}"),
+    (sets(GREET, kind="slider"), f"sections[0].items[0] (greet).kind: must be one of: {KINDS}"),
     (
         sets(GREET, kano="basic"),
-        "sections[0].items[0].kano: must be one of: must, performance, delight",
+        "sections[0].items[0] (greet).kano: must be one of: must, performance, delight",
     ),
     (
         sets(GREET, dimension="price"),
-        "sections[0].items[0].dimension: must be one of: "
+        "sections[0].items[0] (greet).dimension: must be one of: "
         "core, support, promise, interaction, emotion",
     ),
     (
         sets(GREET, photo="always"),
-        "sections[0].items[0].photo: must be one of: none, optional, required",
+        "sections[0].items[0] (greet).photo: must be one of: none, optional, required",
     ),
-    (sets(WAIT, better="faster"), "sections[0].items[1].better: must be one of: lower, higher"),
-    (sets(WAIT, target="thirty"), "sections[0].items[1].target: must be a number"),
-    (sets(WAIT, target=True), "sections[0].items[1].target: must be a number"),
-    (sets(GREET, required="maybe"), "sections[0].items[0].required: must be true or false"),
+    (
+        sets(WAIT, better="faster"),
+        "sections[0].items[1] (wait).better: must be one of: lower, higher",
+    ),
+    (sets(WAIT, target="thirty"), "sections[0].items[1] (wait).target: must be a number"),
+    (sets(WAIT, target=True), "sections[0].items[1] (wait).target: must be a number"),
+    (sets(GREET, required="maybe"), "sections[0].items[0] (greet).required: must be true or false"),
     (
         sets(GREET, id="has space"),
         "sections[0].items[0].id: must be 1-64 letters, digits, '-' "
         "or '_', starting with a letter or digit",
     ),
     (sets(GREET, id=7), "sections[0].items[0].id: must be a string"),
-    (sets(WAIT, text=""), "sections[0].items[1].text: must not be empty"),
+    (sets(WAIT, text=""), "sections[0].items[1] (wait).text: must not be empty"),
     (
         sets(WAIT, text=["a"]),
-        "sections[0].items[1].text: must be a string or a map of language to string",
+        "sections[0].items[1] (wait).text: must be a string or a map of language to string",
     ),
     (
         sets(WAIT, text={"english": "x"}),
-        "sections[0].items[1].text: 'english' is not a language tag such as en or zh-CN",
+        "sections[0].items[1] (wait).text: 'english' is not a language tag such as en or zh-CN",
     ),
     (sets(ROOT, sections=[]), "sections: must not be empty"),
     (sets(S0, items=[]), "sections[0].items: must not be empty"),
@@ -137,128 +140,145 @@ CASES: list[tuple[Callable[[Doc], None], str]] = [
         "sections[0].items[0]: must be a mapping",
     ),
     # ids
-    (sets(PAY, id="greet"), "sections[1].items[0].id: duplicate id 'greet'"),
-    (sets(lambda d: d["sections"][1], id="arrival"), "sections[1].id: duplicate id 'arrival'"),
-    (sets(PAY, id="arrival"), "sections[1].items[0].id: duplicate id 'arrival'"),
+    (sets(PAY, id="greet"), "sections[1].items[0] (greet).id: duplicate id 'greet'"),
+    (
+        sets(lambda d: d["sections"][1], id="arrival"),
+        "sections[1] (arrival).id: duplicate id 'arrival'",
+    ),
+    (sets(PAY, id="arrival"), "sections[1].items[0] (arrival).id: duplicate id 'arrival'"),
     # numbers and thresholds
-    (sets(GREET, points=0), "sections[0].items[0].points: must be > 0"),
-    (sets(GREET, points=-1.5), "sections[0].items[0].points: must be > 0"),
-    (sets(S0, weight=0), "sections[0].weight: must be > 0"),
-    (sets(RATING, scale=1), "sections[0].items[2].scale: must be ≥ 2"),
-    (sets(RATING, scale=4.5), "sections[0].items[2].scale: must be a whole number"),
+    (sets(GREET, points=0), "sections[0].items[0] (greet).points: must be > 0"),
+    (sets(GREET, points=-1.5), "sections[0].items[0] (greet).points: must be > 0"),
+    (sets(S0, weight=0), "sections[0] (arrival).weight: must be > 0"),
+    (sets(RATING, scale=1), "sections[0].items[2] (knowledge).scale: must be ≥ 2"),
+    (sets(RATING, scale=4.5), "sections[0].items[2] (knowledge).scale: must be a whole number"),
     (sets(ROOT, adequate=90, desired=80), "adequate: must be below desired (80)"),
     (sets(ROOT, adequate=90), "adequate: must be below desired (90)"),
     (sets(ROOT, desired=101), "desired: must be ≤ 100"),
     (sets(ROOT, critical_cap=-1), "critical_cap: must be ≥ 0"),
     (sets(ROOT, alert_drop=0), "alert_drop: must be > 0"),
-    (sets(STORY, min_chars=-1), "sections[0].items[4].min_chars: must be ≥ 0"),
-    (sets(PHOTO, min_photos=0), "sections[1].items[1].min_photos: must be ≥ 1"),
+    (sets(STORY, min_chars=-1), "sections[0].items[4] (story).min_chars: must be ≥ 0"),
+    (sets(PHOTO, min_photos=0), "sections[1].items[1] (receipt).min_photos: must be ≥ 1"),
     # measures
-    (sets(WAIT, limit=20), "sections[0].items[1].limit: must be above target when better is lower"),
-    (sets(WAIT, limit=30), "sections[0].items[1].limit: must be above target when better is lower"),
+    (
+        sets(WAIT, limit=20),
+        "sections[0].items[1] (wait).limit: must be above target when better is lower",
+    ),
+    (
+        sets(WAIT, limit=30),
+        "sections[0].items[1] (wait).limit: must be above target when better is lower",
+    ),
     (
         sets(WAIT, better="higher", target=3, limit=5),
-        "sections[0].items[1].limit: must be below target when better is higher",
+        "sections[0].items[1] (wait).limit: must be below target when better is higher",
     ),
     (
         sets(WAIT, better="higher", target=0, limit=None),
-        "sections[0].items[1].target: must be > 0 when better is higher",
+        "sections[0].items[1] (wait).target: must be > 0 when better is higher",
     ),
-    (sets(WAIT, target=-5), "sections[0].items[1].target: must be ≥ 0"),
-    (drops(WAIT, "better"), "sections[0].items[1].better: is required for a measure item"),
-    (drops(WAIT, "target"), "sections[0].items[1].target: is required for a measure item"),
+    (sets(WAIT, target=-5), "sections[0].items[1] (wait).target: must be ≥ 0"),
+    (drops(WAIT, "better"), "sections[0].items[1] (wait).better: is required for a measure item"),
+    (drops(WAIT, "target"), "sections[0].items[1] (wait).target: is required for a measure item"),
     # choices
-    (sets(OPTION0, id="old"), "sections[0].items[3].options[1].id: duplicate option id 'old'"),
+    (
+        sets(OPTION0, id="old"),
+        "sections[0].items[3] (offer).options[1].id: duplicate option id 'old'",
+    ),
     (
         sets(OPTION0, id="NA"),
-        "sections[0].items[3].options[0].id: option id 'NA' is reserved for N/A; choose another id",
+        "sections[0].items[3] (offer).options[0].id: "
+        "option id 'NA' is reserved for N/A; choose another id",
     ),
-    (sets(OPTION0, score=1.5), "sections[0].items[3].options[0].score: must be ≤ 1"),
-    (sets(OPTION0, score=-0.1), "sections[0].items[3].options[0].score: must be ≥ 0"),
+    (sets(OPTION0, score=1.5), "sections[0].items[3] (offer).options[0].score: must be ≤ 1"),
+    (sets(OPTION0, score=-0.1), "sections[0].items[3] (offer).options[0].score: must be ≥ 0"),
     (
         lambda d: OFFER(d).update(options=OFFER(d)["options"][:1]),
-        "sections[0].items[3].options: a choice needs at least 2 options",
+        "sections[0].items[3] (offer).options: a choice needs at least 2 options",
     ),
-    (drops(OFFER, "options"), "sections[0].items[3].options: is required for a choice item"),
+    (
+        drops(OFFER, "options"),
+        "sections[0].items[3] (offer).options: is required for a choice item",
+    ),
     # fields that do not fit the kind
-    (sets(GREET, scale=5), "sections[0].items[0].scale: only for rating items"),
-    (sets(GREET, options=[]), "sections[0].items[0].options: only for choice items"),
-    (sets(GREET, target=3), "sections[0].items[0].target: only for measure items"),
-    (sets(GREET, unit="s"), "sections[0].items[0].unit: only for measure items"),
-    (sets(GREET, min_chars=3), "sections[0].items[0].min_chars: only for text items"),
-    (sets(STORY, min_photos=1), "sections[0].items[4].min_photos: only for photo items"),
-    (sets(STORY, points=2), f"sections[0].items[4].points: {SCORED}"),
-    (sets(STORY, kano="must"), f"sections[0].items[4].kano: {SCORED}"),
-    (sets(PHOTO, dimension="core"), f"sections[1].items[1].dimension: {SCORED}"),
-    (sets(PHOTO, critical=True), f"sections[1].items[1].critical: {SCORED}"),
-    (sets(PHOTO, na=True), "sections[1].items[1].na: a photo item cannot be N/A"),
+    (sets(GREET, scale=5), "sections[0].items[0] (greet).scale: only for rating items"),
+    (sets(GREET, options=[]), "sections[0].items[0] (greet).options: only for choice items"),
+    (sets(GREET, target=3), "sections[0].items[0] (greet).target: only for measure items"),
+    (sets(GREET, unit="s"), "sections[0].items[0] (greet).unit: only for measure items"),
+    (sets(GREET, min_chars=3), "sections[0].items[0] (greet).min_chars: only for text items"),
+    (sets(STORY, min_photos=1), "sections[0].items[4] (story).min_photos: only for photo items"),
+    (sets(STORY, points=2), f"sections[0].items[4] (story).points: {SCORED}"),
+    (sets(STORY, kano="must"), f"sections[0].items[4] (story).kano: {SCORED}"),
+    (sets(PHOTO, dimension="core"), f"sections[1].items[1] (receipt).dimension: {SCORED}"),
+    (sets(PHOTO, critical=True), f"sections[1].items[1] (receipt).critical: {SCORED}"),
+    (sets(PHOTO, na=True), "sections[1].items[1] (receipt).na: a photo item cannot be N/A"),
     (
         sets(PHOTO, photo="required"),
-        "sections[1].items[1].photo: not for photo items (the item is itself a photo)",
+        "sections[1].items[1] (receipt).photo: not for photo items (the item is itself a photo)",
     ),
     (
         sets(GREET, kano="delight", critical=True),
-        "sections[0].items[0].critical: a delight item cannot be critical",
+        "sections[0].items[0] (greet).critical: a delight item cannot be critical",
     ),
     # when
     (
         sets(PAY, when={"item": "nope", "in": ["yes"]}),
-        "sections[1].items[0].when.item: unknown item 'nope'",
+        "sections[1].items[0] (pay).when.item: unknown item 'nope'",
     ),
     (
         sets(GREET, when={"item": "pay", "in": ["yes"]}),
-        "sections[0].items[0].when.item: must name an earlier item ('pay' comes later)",
+        "sections[0].items[0] (greet).when.item: must name an earlier item ('pay' comes later)",
     ),
     (
         sets(GREET, when={"item": "greet", "in": ["yes"]}),
-        "sections[0].items[0].when.item: an item cannot depend on itself",
+        "sections[0].items[0] (greet).when.item: an item cannot depend on itself",
     ),
     (
         sets(PAY, when={"item": "wait", "in": [1]}),
-        "sections[1].items[0].when.item: "
+        "sections[1].items[0] (pay).when.item: "
         "must name a check, rating or choice item ('wait' is measure)",
     ),
     (
         sets(PAY, when={"item": "greet", "in": ["yes", "maybe"]}),
-        "sections[1].items[0].when.in[1]: 'maybe' is not an answer of 'greet' (yes, no)",
+        "sections[1].items[0] (pay).when.in[1]: 'maybe' is not an answer of 'greet' (yes, no)",
     ),
     (
         sets(PAY, when={"item": "greet", "in": ["na"]}),
-        "sections[1].items[0].when.in[0]: 'greet' cannot be answered na",
+        "sections[1].items[0] (pay).when.in[0]: 'greet' cannot be answered na",
     ),
     (
         sets(PAY, when={"item": "knowledge", "in": [5, 6]}),
-        "sections[1].items[0].when.in[1]: 6 is not an answer of 'knowledge' (1 to 5)",
+        "sections[1].items[0] (pay).when.in[1]: 6 is not an answer of 'knowledge' (1 to 5)",
     ),
     (
         sets(PAY, when={"item": "offer", "in": ["gold"]}),
-        "sections[1].items[0].when.in[0]: 'gold' is not an answer of 'offer' (current, old, none)",
+        "sections[1].items[0] (pay).when.in[0]: "
+        "'gold' is not an answer of 'offer' (current, old, none)",
     ),
     (
         sets(PAY, when={"item": "greet", "in": []}),
-        "sections[1].items[0].when.in: must not be empty",
+        "sections[1].items[0] (pay).when.in: must not be empty",
     ),
     (
         sets(PAY, when={"item": "greet", "in": [True]}),
-        "sections[1].items[0].when.in[0]: must be a string or a whole number",
+        "sections[1].items[0] (pay).when.in[0]: must be a string or a whole number",
     ),
-    (sets(PAY, when={"item": "greet"}), "sections[1].items[0].when.in: is required"),
+    (sets(PAY, when={"item": "greet"}), "sections[1].items[0] (pay).when.in: is required"),
     # languages
     (
         sets(GREET, text={"en": "Greeted"}),
-        f"sections[0].items[0].text: missing language zh-CN {LANGS}",
+        f"sections[0].items[0] (greet).text: missing language zh-CN {LANGS}",
     ),
     (
         sets(S0, title={"en": "A", "zh-CN": "B", "fr": "C"}),
-        f"sections[0].title: unknown language fr {LANGS}",
+        f"sections[0] (arrival).title: unknown language fr {LANGS}",
     ),
     (
         sets(OPTION0, text={"zh-CN": "当期"}),
-        f"sections[0].items[3].options[0].text: missing language en {LANGS}",
+        f"sections[0].items[3] (offer).options[0].text: missing language en {LANGS}",
     ),
     (
         sets(GREET, help={"en": "x", "zh-TW": "y"}),
-        f"sections[0].items[0].help: unknown language zh-TW {LANGS}",
+        f"sections[0].items[0] (greet).help: unknown language zh-TW {LANGS}",
     ),
     (sets(ROOT, scenario={"fr": "x"}), f"scenario: unknown language fr {LANGS}"),
 ]
@@ -309,9 +329,9 @@ def test_all_errors_are_reported_in_document_order() -> None:
         parse_checklist(doc)
     assert exc.value.errors == [
         "colour: unknown field",
-        "sections[0].items[1].limit: must be above target when better is lower",
-        "sections[0].items[3].options[0].score: must be ≤ 1",
-        "sections[1].items[0].id: duplicate id 'greet'",
+        "sections[0].items[1] (wait).limit: must be above target when better is lower",
+        "sections[0].items[3] (offer).options[0].score: must be ≤ 1",
+        "sections[1].items[0] (greet).id: duplicate id 'greet'",
     ]
 
 
