@@ -73,13 +73,13 @@ def test_the_managers_export_has_quarter_hours_and_hqs_the_exact_time(
     visit = _odd_times(db, scdata)
     path = f"/exports/waves/{visit.wave_id}.csv?level=visits"
     login(client, "manager", "manager-pass")
-    assert _visited_at(client.get(path).text, visit.id).endswith("17:00:00")  # Shanghai
+    assert _visited_at(client.get(path).text, visit.id).endswith(" 09:00")  # the company's UTC
     client.cookies.clear()
     login(client, "admin", "admin-pass")
-    assert _visited_at(client.get(path).text, visit.id).endswith("17:07:00")
+    assert _visited_at(client.get(path).text, visit.id).endswith(" 09:07")
 
 
 def _visited_at(csv_text: str, visit_id: int) -> str:
     rows = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
-    column = rows[0].index("Visited at")
+    column = rows[0].index("Visited at (UTC)")
     return next(row[column] for row in rows[1:] if row[0] == str(visit_id))
