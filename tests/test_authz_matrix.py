@@ -531,7 +531,9 @@ def _has_object(row: Row, kinds: dict[str, int]) -> bool:
     return any(not v.startswith("=") and v.lstrip("@") in kinds for v in values)
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(MATRIX), ids=" ".join)
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(MATRIX), ids=[f"{m} {p}" for m, p in sorted(MATRIX)]
+)
 def test_route_by_role_and_scope(matrix, method, path):
     """Each role gets its declared status, in scope (side A) and out of it (side B)."""
     client, world, connection = matrix
