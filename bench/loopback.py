@@ -119,9 +119,16 @@ def prepare(var_dir: Path, url: str, *, shoppers: int, managers: int = 0, hq: in
 
 
 def start_server(
-    env: dict[str, str], port: int, *, app: str = "app.main:create_app", workers: int = 1
+    env: dict[str, str],
+    port: int,
+    *,
+    app: str = "app.main:create_app",
+    workers: int = 1,
+    app_dir: str | None = None,
 ) -> subprocess.Popen:
     command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1"]
+    if app_dir:
+        command += ["--app-dir", app_dir]
     command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
     if workers > 1:
         command += ["--workers", str(workers)]
