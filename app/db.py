@@ -3,11 +3,13 @@
 SQLite is the embedded default: WAL so readers never wait for the writer,
 `synchronous=NORMAL`, a busy timeout, foreign keys on, and write transactions
 begun IMMEDIATE so two concurrent autosaves queue for the lock instead of one
-failing with "database is locked" when it upgrades a read lock.
+failing with "database is locked" when it upgrades a read lock, and the writers of one
+process queue in turn for that lock (`make_engine`).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -18,6 +20,8 @@ from sqlmodel import Session, create_engine
 from app.settings import get_settings
 
 IMMEDIATE = "sqlite_begin_immediate"
+WRITER = "shopmirror_writer"  # in a connection's info: it holds this process's writer turn
+WRITER_WAIT = 30  # seconds, as busy_timeout
 
 
 def make_engine(url: str) -> Engine:
@@ -39,11 +43,33 @@ def make_engine(url: str) -> Engine:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
+    # Writers of this process queue here, woken in turn as each commits, before BEGIN
+    # IMMEDIATE: SQLite's own busy handler makes a waiting writer sleep and retry (1, 2, 5 ...
+    # 100 ms), so under a burst of autosaves most of the time went in sleeps after the lock
+    # was already free. SQLite's lock still guards the database (other processes, the CLI);
+    # after WRITER_WAIT the writer goes on to it as before rather than wait here for ever.
+    writer = threading.Lock()
+
+    def _release(info: dict) -> None:
+        if info.pop(WRITER, False):
+            writer.release()
+
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
         immediate = conn.get_execution_options().get(IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate and writer.acquire(timeout=WRITER_WAIT):
+            conn.info[WRITER] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            _release(conn.info)
+            raise
 
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, lambda conn: _release(conn.info))
+    # A connection handed back or dropped without COMMIT or ROLLBACK lets the next one in.
+    event.listen(engine, "checkin", lambda _dbapi, record: _release(record.info))
+    event.listen(engine, "invalidate", lambda _dbapi, record, _exc: _release(record.info))
     return engine
 
 

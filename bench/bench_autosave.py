@@ -1,10 +1,19 @@
-"""Benchmark answer autosave: 50 simulated shoppers against uvicorn on SQLite.
+"""Benchmark answer autosave against a bare FastAPI upsert, with the same client in one run.
 
-Each shopper logs in, opens a visit and saves answers one request at a time, as the
-phone does (POST /visits/<id>/answers with a fresh client id). Two runs: "paced" (each
-shopper answers every 0.5-1.5 s, a busy wave) and "flat out" (no pause: throughput).
+Two uvicorn servers on loopback: the app on a fresh demo database (SQLite) and
+`bare_app.py`, a bare endpoint that upserts one row into SQLite. `--shoppers` simulated
+shoppers each save answers one request at a time, as the phone does (POST
+/visits/<id>/answers with a fresh client id), against one server and then the other, in
+alternating rounds so both meet the same machine load. Modes: "flat" (no pause:
+throughput) and "paced" (each shopper answers every 0.5-1.5 s, a busy wave). Prints each
+server's throughput and p50/p95/p99, the app/bare ratios, and `uptime`.
 
-    .venv/bin/python bench/bench_autosave.py [--shoppers 50] [--seconds 20]
+`--profile N` instead sends N autosaves to the app in-process with every sync dependency
+and handler run inline, under pyinstrument, and prints where the time goes (session lookup,
+CSRF, locking, validation, rendering).
+
+    .venv/bin/python bench/bench_autosave.py [--shoppers 50] [--seconds 10] [--rounds 2]
+    .venv/bin/python bench/bench_autosave.py --profile 2000
 """
 
 from __future__ import annotations
@@ -14,19 +23,23 @@ import asyncio
 import os
 import random
 import re
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import httpx
+from loopback import (  # bench/ is on the path: the scripts run as `python bench/x.py`
+    database,
+    free_port,
+    p50,
+    percentiles,
+    prepare,
+    start_server,
+    stop_server,
+    uptime,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGET_P95_MS = 50
 ANSWERS = [
     ("greeting-words", ["yes", "no"]),
     ("staff-appearance", ["yes", "no"]),
@@ -35,101 +48,22 @@ ANSWERS = [
     ("offer", ["current", "old", "none"]),
     ("staff-on-floor", ["1", "2", "3", "4"]),
 ]
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+async def open_visit(base: str, session: dict) -> httpx.AsyncClient:
+    """A shopper's client with its session cookie and the visit page's CSRF token."""
+    client = httpx.AsyncClient(base_url=base, timeout=60)
+    client.cookies.set("sm_session", session["token"])
+    page = await client.get(f"/visits/{session['visit']}")
+    match = CSRF_RE.search(page.text)
+    if page.status_code != 200 or match is None:
+        raise RuntimeError(f"visit {session['visit']}: {page.status_code}")
+    client.headers.update({"x-csrf-token": match.group(1), "accept": "application/json"})
+    return client
 
 
-def prepare(var_dir: Path, shoppers: int) -> dict[str, str]:
-    """A fresh SQLite database with the demo data and `shoppers` shoppers, each with a visit."""
-    env = {
-        **os.environ,
-        "VAR_DIR": str(var_dir),
-        "DATABASE_URL": f"sqlite:///{var_dir / 'bench.db'}",
-        "PYTHONUNBUFFERED": "1",
-    }
-    for command in (["migrate"], ["demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    script = f"""
-from app.db import session_scope
-from app.models import Branch, ChecklistVersion, Visit
-from app.services.auth import create_user
-from sqlmodel import select
-with session_scope() as db:
-    version = db.exec(select(ChecklistVersion)).first()
-    branch = db.exec(select(Branch)).first()
-    for n in range({shoppers}):
-        user = create_user(db, username=f"bench{{n}}", name=f"Bench {{n}}", role="shopper",
-                           password="bench-password-2026")
-        db.flush()
-        db.add(Visit(branch_id=branch.id, shopper_id=user.id,
-                     checklist_version_id=version.id, status="in_progress"))
-"""
-    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
-    return env
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            os.environ.get("BENCH_APP", "app.main:create_app"),
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("server did not start")
-
-
-async def log_in(base: str, n: int) -> tuple[httpx.AsyncClient, str, int]:
-    client = httpx.AsyncClient(base_url=base, timeout=30)
-    page = await client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    answer = await client.post(
-        "/login",
-        data={"username": f"bench{n}", "csrf_token": token, "password": "bench-password-2026"},
-    )
-    if answer.status_code != 303:
-        raise RuntimeError(f"bench{n} could not log in: {answer.status_code} {answer.text[:200]}")
-    home = await client.get("/")
-    found = re.search(r'href="/visits/(\d+)"', home.text)
-    if found is None:
-        raise RuntimeError(f"bench{n} has no visit (status {home.status_code})")
-    visit = int(found.group(1))
-    page = await client.get(f"/visits/{visit}")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    client.headers.update({"x-csrf-token": csrf, "accept": "application/json"})
-    return client, visit
-
-
-async def shopper(client, visit: int, until: float, paced: bool, latencies, errors) -> None:
+async def shopper(client, base, visit, until, paced, latencies, errors) -> None:
     rng = random.Random()
     if paced:  # shoppers are not synchronised: each starts at its own moment
         await asyncio.sleep(rng.uniform(0, 1.5))
@@ -142,57 +76,154 @@ async def shopper(client, visit: int, until: float, paced: bool, latencies, erro
             "client_time": str(int(time.time() * 1000)),
         }
         start = time.perf_counter()
-        response = await client.post(f"/visits/{visit}/answers", data=data)
+        try:
+            response = await client.post(f"{base}/visits/{visit}/answers", data=data)
+            if response.status_code != 200:
+                errors.append(response.status_code)
+        except httpx.HTTPError as exc:
+            errors.append(type(exc).__name__)
         latencies.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            errors.append(response.status_code)
         if paced:
             await asyncio.sleep(rng.uniform(0.5, 1.5))
 
 
 MODES = {
-    "paced": ("paced (one answer every 0.5-1.5 s each)", True),
     "flat": ("flat out (no pause between answers)", False),
+    "paced": ("paced (one answer every 0.5-1.5 s each)", True),
 }
 
 
-async def run(base: str, shoppers: int, seconds: float, modes: list[str]) -> None:
-    sessions = [await log_in(base, n) for n in range(shoppers)]
-    for label, paced in (MODES[m] for m in modes):
-        latencies: list[float] = []
-        errors: list[int] = []
-        until = time.monotonic() + seconds
-        started = time.monotonic()
-        await asyncio.gather(*(shopper(c, v, until, paced, latencies, errors) for c, v in sessions))
-        elapsed = time.monotonic() - started
-        cuts = statistics.quantiles(latencies, n=100)
-        print(
-            f"{label}: {len(latencies)} answers in {elapsed:.1f} s = "
-            f"{len(latencies) / elapsed:.0f} req/s; latency p50 {cuts[49]:.1f} ms, "
-            f"p95 {cuts[94]:.1f} ms, p99 {cuts[98]:.1f} ms; errors {len(errors)}; "
-            f"p95 target < {TARGET_P95_MS} ms: {'met' if cuts[94] < TARGET_P95_MS else 'NOT met'}"
+async def measure(clients, sessions, base, seconds, paced):
+    latencies: list[float] = []
+    errors: list = []
+    until = time.monotonic() + seconds
+    started = time.monotonic()
+    await asyncio.gather(
+        *(
+            shopper(c, base, s["visit"], until, paced, latencies, errors)
+            for c, s in zip(clients, sessions, strict=True)
         )
-    for client, _visit in sessions:
+    )
+    return latencies, errors, time.monotonic() - started
+
+
+async def compare(app_base, bare_base, sessions, seconds, rounds, modes) -> None:
+    """The same clients (connections, cookies, headers) against the app, then the bare server."""
+    clients = [await open_visit(app_base, s) for s in sessions]
+    for mode in modes:
+        label, paced = MODES[mode]
+        figures: dict[str, tuple[list[float], list, float]] = {
+            "app": ([], [], 0.0),
+            "bare": ([], [], 0.0),
+        }
+        for _round in range(rounds):
+            for name, base in (("app", app_base), ("bare", bare_base)):
+                lat, err, elapsed = await measure(clients, sessions, base, seconds, paced)
+                total = figures[name]
+                figures[name] = (total[0] + lat, total[1] + err, total[2] + elapsed)
+        print(f"{label}, {rounds} rounds of {seconds:.0f} s each:")
+        rates = {}
+        for name, (lat, err, elapsed) in figures.items():
+            rates[name] = len(lat) / elapsed
+            print(
+                f"  {name:4}: {len(lat)} answers = {rates[name]:.0f} req/s; "
+                f"{percentiles(lat)}; errors {len(err)}"
+            )
+        app_p50, bare_p50 = p50(figures["app"][0]), p50(figures["bare"][0])
+        print(
+            f"  app/bare: throughput {rates['app'] / rates['bare']:.2f}, "
+            f"p50 latency {app_p50 / bare_p50:.2f}"
+        )
+    for client in clients:
         await client.aclose()
+
+
+def profile(env: dict[str, str], sessions: dict, count: int) -> None:
+    """N autosaves in-process, sync code inline (threads hide it from pyinstrument)."""
+    import anyio.to_thread
+    from pyinstrument import Profiler
+
+    os.environ.update(env)
+
+    async def inline(func, *args, **_kwargs):
+        return func(*args)
+
+    anyio.to_thread.run_sync = inline  # ty: every FastAPI/Starlette thread hop runs here
+    from app.main import create_app
+
+    app = create_app()
+    session = sessions["shoppers"][0]
+
+    async def go() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            client.cookies.set("sm_session", session["token"])
+            page = await client.get(f"/visits/{session['visit']}")
+            token = CSRF_RE.search(page.text)
+            assert token, page.status_code
+            client.headers.update({"x-csrf-token": token.group(1), "accept": "application/json"})
+            rng = random.Random(1)
+
+            async def saves() -> float:
+                started = time.process_time()
+                for _ in range(count):
+                    item, values = rng.choice(ANSWERS)
+                    data = {"item_id": item, "value": rng.choice(values)}
+                    data["client_id"] = uuid.uuid4().hex
+                    response = await client.post(f"/visits/{session['visit']}/answers", data=data)
+                    assert response.status_code == 200, response.text
+                return 1000 * (time.process_time() - started) / count
+
+            await saves()  # warm: caches, compiled statements
+            cpu = await saves()
+            print(f"{count} autosaves in-process: {cpu:.2f} ms of CPU each, client included")
+            profiler = Profiler(async_mode="enabled", interval=0.0005)
+            with profiler:
+                await saves()
+            print(profiler.output_text(color=False, show_all=False, short_mode=False))
+
+    asyncio.run(go())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shoppers", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--mode", choices=[*MODES, "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=10, help="per server and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--mode", choices=[*MODES, "both"], default="flat")
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = prepare(Path(tmp), args.shoppers)
-        port = free_port()
-        server = start_server(env, port)
+    os.environ.pop("DATABASE_URL", None)  # the yardstick is SQLite: so is the app here
+    with tempfile.TemporaryDirectory() as tmp, database(Path(tmp)) as url:
+        env, sessions = prepare(Path(tmp), url, shoppers=args.shoppers)
+        if args.profile:
+            profile(env, sessions, args.profile)
+            return 0
+        app_port, bare_port = free_port(), free_port()
+        app_server = start_server(env, app_port)
+        bare_env = env | {"BARE_DB": str(Path(tmp) / "bare.db")}
+        bare_server = start_server(bare_env, bare_port, app="bare_app:create_app", app_dir="bench")
         try:
-            print(f"{args.shoppers} shoppers, uvicorn (1 worker) on SQLite, {os.cpu_count()} CPUs")
+            print(
+                f"{args.shoppers} shoppers; the app and a bare upsert, each uvicorn (1 worker) "
+                f"on SQLite, {os.cpu_count()} CPUs"
+            )
+            print(f"before: {uptime()}")
             modes = list(MODES) if args.mode == "both" else [args.mode]
-            asyncio.run(run(f"http://127.0.0.1:{port}", args.shoppers, args.seconds, modes))
+            asyncio.run(
+                compare(
+                    f"http://127.0.0.1:{app_port}",
+                    f"http://127.0.0.1:{bare_port}",
+                    sessions["shoppers"],
+                    args.seconds,
+                    args.rounds,
+                    modes,
+                )
+            )
+            print(f"after:  {uptime()}")
         finally:
-            server.kill()
-            server.wait(10)
+            stop_server(app_server)
+            stop_server(bare_server)
     return 0
 
 

@@ -54,3 +54,32 @@ def test_concurrent_sqlite_writers_queue_instead_of_failing(tmp_path):
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM counter")).scalar() == 160  # no lost update
+
+
+def test_writers_of_one_process_take_turns_and_a_dropped_one_lets_the_next_in(tmp_path):
+    """The second writer waits in the process's queue (not in SQLite's sleeping busy handler)
+    and starts as soon as the first ends, even one handed back without COMMIT or ROLLBACK."""
+    from app.db import WRITER
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    first = new_session(engine=engine)
+    first.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: this session holds the turn
+    assert first.connection().info[WRITER] is True
+    began = threading.Event()
+
+    def second_writer() -> None:
+        with new_session(engine=engine) as second:
+            second.execute(text("SELECT 1"))
+            began.set()
+            second.commit()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    assert not began.wait(0.3)  # queued behind the first
+    first.close()  # no commit: the pool's reset on check-in ends the turn
+    assert began.wait(5)
+    thread.join(5)
+    with new_session(engine=engine) as third:  # and the turn came back after the commit
+        third.execute(text("SELECT 1"))
+        third.rollback()
+    engine.dispose()

@@ -44,6 +44,52 @@ EXAMPLE = {
 }
 
 
+# The visit document (formats.md) as the schema states it: the shape and types every delivery
+# must have. What depends on stored data (the branch and checklist exist, the answers fit its
+# items) cannot be written here; the handler answers 422 naming each path for that.
+VISIT_DOCUMENT: dict[str, Any] = {
+    "type": "object",
+    "title": "Visit document",
+    "additionalProperties": False,
+    "required": ["format", "external_id", "checklist", "branch", "visited_at"],
+    "properties": {
+        "format": {"type": "integer", "enum": [1]},
+        "external_id": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": "\\S"},
+        "checklist": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},
+        "checklist_version": {"type": ["integer", "null"], "minimum": 1},
+        "branch": {"type": "string", "minLength": 1, "pattern": "\\S"},
+        "visited_at": {"type": "string", "format": "date-time"},
+        "time_out": {"type": ["string", "null"], "format": "date-time"},
+        "answers": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"value": {}, "comment": {"type": ["string", "null"]}},
+            },
+        },
+    },
+}
+
+
+class ApiError(BaseModel):
+    """Every refusal: `detail` for people, `errors` (when present) names each path."""
+
+    detail: str
+    errors: list[str] | None = None
+
+
+def _refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    described = {
+        401: "Missing, unknown or revoked API token",
+        404: "No visit of this agency has this id",
+        409: "The external_id is already used by another agency",
+        413: "The body is larger than the limit",
+        422: "Invalid document or request; `errors` names each path",
+    }
+    return {s: {"model": ApiError, "description": described[s]} for s in statuses}
+
+
 def current_agency(
     db: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -146,14 +192,14 @@ def _json(body: bytes) -> Any:
     status_code=201,
     responses={
         200: {"model": Receipt, "description": "Already delivered (same external_id)"},
-        422: {"description": "Invalid document; `errors` names each path"},
+        **_refusals(401, 409, 413, 422),
     },
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "object", "title": "Visit document"},
+                    "schema": VISIT_DOCUMENT,
                     "example": EXAMPLE,
                 }
             },
@@ -188,7 +234,9 @@ def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
     return JSONResponse(receipt.model_dump(), status_code=201 if done.created else 200)
 
 
-@router.get("/visits/{visit_id:int}/score", response_model=ScoreReport)
+@router.get(
+    "/visits/{visit_id:int}/score", response_model=ScoreReport, responses=_refusals(401, 404, 422)
+)
 def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport:
     """The current score of a visit this agency delivered (it may change in review)."""
     visit = access.get_agency_visit(db, agency, visit_id)
@@ -227,6 +275,7 @@ def get_delivery(db: SessionDep, agency: AgencyDep, external_id: str) -> Deliver
 @router.post(
     "/visits/bulk",
     response_model=BulkReport,
+    responses=_refusals(401, 413, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -234,7 +283,12 @@ def get_delivery(db: SessionDep, agency: AgencyDep, external_id: str) -> Deliver
             "photos at `photos/<external_id>/<item_id>/<file>`.",
             "content": {
                 "application/json": {
-                    "schema": {"type": "array", "items": {"type": "object"}},
+                    # Each document is checked on its own: a bad one is reported by its index
+                    # and does not refuse the others, so the items have no schema to break.
+                    "schema": {
+                        "type": "array",
+                        "items": {"description": "A visit document, as POST /api/v1/visits"},
+                    },
                     "example": [EXAMPLE],
                 },
                 "application/zip": {"schema": {"type": "string", "format": "binary"}},

@@ -65,8 +65,22 @@ def document_of(version: ChecklistVersion) -> ChecklistDoc:
 
 
 def checklist_of(db: Session, of: Visit | Wave) -> ChecklistDoc:
-    """The checklist document a visit (or a wave) is shopped with, parsed once per version."""
-    version = db.get(ChecklistVersion, of.checklist_version_id)
+    """The checklist document a visit (or a wave) is shopped with, parsed once per version.
+
+    Only the version's content hash is read when its document is already parsed: loading the
+    stored JSON again was a third of an autosave's database time. The hash is the cache's key,
+    so a changed row (which the app never makes) would still be parsed afresh.
+    """
+    version_id = of.checklist_version_id
+    digest = db.exec(
+        select(ChecklistVersion.content_hash).where(ChecklistVersion.id == version_id)
+    ).first()
+    if digest is None:
+        raise NotFound(_("Not found."))
+    parsed = _parsed.get((version_id, digest))
+    if parsed is not None:
+        return parsed
+    version = db.get(ChecklistVersion, version_id)
     if version is None:
         raise NotFound(_("Not found."))
     return document_of(version)

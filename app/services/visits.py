@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Invalid, NotFound
 from app.i18n import _
@@ -178,9 +178,17 @@ def drop_hidden(db: Session, *, doc: ChecklistDoc, visit: Visit, keep: str) -> t
     to decide, and a change of that controller, even one sent out of order from an
     outbox, runs this again.
     """
-    rows = list(db.exec(select(Answer).where(Answer.visit_id == visit.id)))
-    shown = visible_items(doc, {row.item_id: engine_value(row) for row in rows})
-    hidden = [row for row in rows if row.item_id not in shown and row.item_id != keep]
+    # Columns, not rows: an autosave runs this each time and seldom hides anything.
+    values = db.exec(
+        select(Answer.item_id, Answer.value, Answer.na).where(Answer.visit_id == visit.id)
+    ).all()
+    shown = visible_items(doc, {item: decode(value, na) for item, value, na in values})
+    gone = [item for item, _value, _na in values if item not in shown and item != keep]
+    if not gone:
+        return ()
+    hidden = db.exec(
+        select(Answer).where(Answer.visit_id == visit.id, col(Answer.item_id).in_(gone))
+    ).all()
     for row in hidden:
         db.delete(row)
     if hidden:
