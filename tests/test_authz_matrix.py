@@ -129,7 +129,6 @@ MATRIX: dict[tuple[str, str], Row] = {
     # The API's documentation and the static files are public.
     ("GET", "/openapi.json"): Row(everyone(OK)),
     ("GET", "/docs"): Row(everyone(OK)),
-    ("GET", "/docs/oauth2-redirect"): Row(everyone(OK)),
     ("GET", "/redoc"): Row(everyone(OK)),
     ("GET", "/static"): Row(everyone(OK), params={"path": "app.css"}),
     ("GET", "/healthz"): Row(everyone(OK)),
@@ -190,11 +189,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/admin/branches/{branch_id:int}/active"): Row(
         admin_only(SEE_OTHER), {"branch_id": "branch"}
     ),
+    ("POST", "/admin/branches/{branch_id:int}/staff-informed"): Row(
+        admin_only(SEE_OTHER), {"branch_id": "branch"}
+    ),
     ("GET", "/admin/regions"): Row(admin_only(OK)),
     ("POST", "/admin/regions"): Row(admin_only(INVALID)),
     ("GET", "/admin/regions/{region_id:int}"): Row(admin_only(OK), {"region_id": "region"}),
     ("POST", "/admin/regions/{region_id:int}"): Row(admin_only(INVALID), {"region_id": "region"}),
     # HQ: users.
+    # HQ: the audit trail and the security log.
+    ("GET", "/admin/audit"): Row(admin_only(OK)),
+    ("GET", "/admin/security"): Row(admin_only(OK)),
     ("GET", "/admin/users"): Row(admin_only(OK)),
     ("GET", "/admin/users/new"): Row(admin_only(OK)),
     ("POST", "/admin/users/new"): Row(admin_only(INVALID)),
@@ -237,6 +242,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/review/{visit_id:int}/approve"): Row(
         REVIEWER_POST, {"visit_id": "submitted_visit"}
     ),
+    # Rejecting an agency delivery: reviewers and HQ only.
+    ("POST", "/review/{visit_id:int}/reject"): Row(
+        REVIEWER_POST,
+        {"visit_id": "agency_visit"},
+        data={"reason": "Photos from another branch."},
+    ),
     ("POST", "/review/{visit_id:int}/return"): Row(
         REVIEWER_POST, {"visit_id": "submitted_visit"}, data={"note-greet": "Say how."}
     ),
@@ -251,6 +262,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         (*API, both(OK, NOT_FOUND)), {"visit_id": "agency_visit"}
     ),
     ("POST", "/api/v1/visits/bulk"): Row((*API, OK), json=[AGENCY_DOC]),
+    # An agency follows its own deliveries by its own id; another agency's is not found.
+    ("GET", "/api/v1/visits/{external_id}"): Row(
+        (*API, both(OK, NOT_FOUND)), {"external_id": "delivery"}
+    ),
     # Scorecards: managers (their regions) and HQ.
     ("GET", "/scorecards"): Row(MANAGER_WAVE),
     ("GET", "/scorecards/branches/{branch_id:int}"): Row(
@@ -419,6 +434,7 @@ def _build(db: Session) -> World:
             "open_photo": open_photo.id, "approved_photo": approved_photo.id,
             "dispute": dispute.id, "action": action.id, "agency": agency.id, "token": token.id,
             "agency_visit": delivered.id, "job": job.id, "user": owner.id,
+            "delivery": delivered.external_id,
         }  # fmt: skip
     cookies, csrf = {}, {}
     for role in ROLES:
@@ -440,7 +456,7 @@ def matrix(engine) -> Iterator[tuple[TestClient, World, Any]]:
     """One world for the module, inside a transaction that is rolled back at the end."""
     from contextlib import nullcontext
 
-    from app.deps import get_auth_db, get_db
+    from app.deps import get_auth_db, get_db, get_log_db
     from app.main import create_app
     from app.reports import jobs
 
@@ -464,6 +480,9 @@ def matrix(engine) -> Iterator[tuple[TestClient, World, Any]]:
 
     app.dependency_overrides[get_db] = request_db
     app.dependency_overrides[get_auth_db] = lambda: lambda: nullcontext(world.holder["db"])
+    # refusals are logged in the cell's own session (rolled back with it), not a second one
+    # that would wait for this module's open transaction
+    app.dependency_overrides[get_log_db] = lambda: lambda: nullcontext(world.holder["db"])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jobs.dispatcher, "kick", lambda: None)  # no export runs in this module
         client = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
