@@ -96,13 +96,17 @@ def _create_missing(db: Session, wave: Wave, branches: list[Branch]) -> int:
     """Add visits until each branch has the wave's number; returns how many were added."""
     version = db.get(ChecklistVersion, wave.checklist_version_id)
     assert version is not None  # wave.checklist_version_id is a non-null foreign key
-    channel = document_of(version).channel
+    document = document_of(version)
+    channel = document.channel
+    # A checklist with variants: each branch's visits take them in turn (the first visit
+    # the first variant, the next the second, ...), so a wave plans an even mix.
+    variants = document.variant_ids
     have = Counter(db.exec(select(Visit.branch_id).where(Visit.wave_id == wave.id)).all())
     slots = windows(wave.starts_on, wave.ends_on, wave.visits_per_branch)
     created = 0
     for branch in branches:
         branch_id = row_id(branch)
-        for first, last in slots[have[branch_id] :]:
+        for slot, (first, last) in enumerate(slots[have[branch_id] :], start=have[branch_id]):
             db.add(
                 Visit(
                     branch_id=branch_id,
@@ -111,6 +115,7 @@ def _create_missing(db: Session, wave: Wave, branches: list[Branch]) -> int:
                     status=VisitStatus.assigned,
                     channel=channel,
                     scenario=wave.scenario,
+                    variant=variants[slot % len(variants)] if variants else None,
                     due_from=_local(first, DAY_STARTS, branch),
                     due_until=_local(last, DAY_ENDS, branch),
                 )

@@ -166,9 +166,15 @@ def build(
     assert branch is not None  # visit.branch_id is a non-null foreign key
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
     values = {k: engine_value(a) for k, a in answers.items()}
-    shown = visible_items(doc, values)
+    shown = visible_items(doc, values, visit.variant)
     photos = photos_by_item(db, row_id(visit))
-    open_now = completeness(doc, values, {k: len(v) for k, v in photos.items()})
+    open_now = completeness(
+        doc,
+        values,
+        {k: len(v) for k, v in photos.items()},
+        comments={k: a.comment for k, a in answers.items()},
+        variant=visit.variant,
+    )
     notes = _notes(visit)
     problems = problems or []
     sections = []
@@ -201,7 +207,7 @@ def build(
         perms=for_visit(db, user=user, visit=visit),
         general_note=notes.get("", ""),
         problems=problems,
-        rules=completeness_rules(doc),
+        rules=completeness_rules(doc, visit.variant),
     )
 
 

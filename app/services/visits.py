@@ -179,7 +179,7 @@ def drop_hidden(db: Session, *, doc: ChecklistDoc, visit: Visit, keep: str) -> t
     outbox, runs this again.
     """
     rows = list(db.exec(select(Answer).where(Answer.visit_id == visit.id)))
-    shown = visible_items(doc, {row.item_id: engine_value(row) for row in rows})
+    shown = visible_items(doc, {row.item_id: engine_value(row) for row in rows}, visit.variant)
     hidden = [row for row in rows if row.item_id not in shown and row.item_id != keep]
     for row in hidden:
         db.delete(row)

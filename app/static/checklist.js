@@ -83,10 +83,21 @@
   var photos;   // photos.js, started below
   var current = [];   // what blocks submission now
   function refresh() {
-    var answers = {}, counts = {};
-    items.forEach(function (it) { answers[it.id] = valueOf(it); counts[it.id] = photos ? photos.count(it) : 0; });
+    var answers = {}, counts = {}, comments = {};
+    items.forEach(function (it) {
+      answers[it.id] = valueOf(it); counts[it.id] = photos ? photos.count(it) : 0; comments[it.id] = commentOf(it);
+    });
     var shown = C.shown(RULES, answers);
-    var problems = C.problems(RULES, answers, counts);
+    var problems = C.problems(RULES, answers, counts, comments);
+    var needs = C.photoNeeds(RULES, answers);
+    items.forEach(function (it) {   // a comment or a photo this answer asks for: open and mark it
+      var wantsComment = problems.some(function (p) { return p.item_id === it.id && p.kind === "comment"; });
+      var box = $("details.q-comment", it.el);
+      if (box && wantsComment) box.open = true;
+      it.el.classList.toggle("needs-comment", wantsComment);
+      var need = $("[data-photo-need]", it.el);
+      if (need) need.hidden = !needs[it.id];
+    });
     serverProblems().forEach(function (p) {   // the server saw more missing than this phone does
       var known = problems.some(function (q) { return q.item_id === p.item_id && q.kind === p.kind; });
       if (shown[p.item_id] && !known) problems.push(p);
@@ -134,6 +145,7 @@
   function problemText(p) {
     if (p.kind === "short") return fmt(T.short, { min: p.needed });
     if (p.kind === "photos") return fmt(T.photos, { min: p.needed });
+    if (p.kind === "comment") return T.comment;
     return T.missing;
   }
   function renderProblems(problems) {

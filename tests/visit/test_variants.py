@@ -1,0 +1,157 @@
+"""Visits carry a variant, and every gate passes it and the comments to the core.
+
+The checklist: a desk section asked only on `visit` variants, a `no` on cleanliness that
+needs a comment, and a `require_photo` on an expired offer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import select
+
+from app.models import Visit, VisitScore, VisitStatus
+from app.services import agency as agencies
+from app.services import submission, visit_page, visits
+from app.services.assignments import generate_assignments
+from app.services.checklists import import_checklist
+from tests.admin.factories import make_wave
+from tests.visit.conftest import make_visit
+from tests.visit.test_submit import answer_all
+
+CHECKLIST = {
+    "format": 1,
+    "code": "variants-test",
+    "name": "Variants test",
+    "variants": [{"id": "visit", "name": "Visit"}, {"id": "call", "name": "Call"}],
+    "sections": [
+        {
+            "id": "one",
+            "title": "One",
+            "items": [
+                {
+                    "id": "clean",
+                    "text": "Clean",
+                    "kind": "check",
+                    "require_comment": ["no"],
+                },
+                {
+                    "id": "offer",
+                    "text": "Offer",
+                    "kind": "choice",
+                    "require_photo": ["old"],
+                    "options": [
+                        {"id": "current", "text": "Current", "score": 1},
+                        {"id": "old", "text": "Old", "score": 0},
+                    ],
+                },
+            ],
+        },
+        {
+            "id": "desk",
+            "title": "Desk",
+            "when": {"variant": ["visit"]},
+            "items": [{"id": "queue", "text": "Queue", "kind": "check"}],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def version(db):
+    version, _created = import_checklist(db, source=CHECKLIST)
+    db.commit()
+    return version
+
+
+def problems(db, visit):
+    return [(p.item_id, p.kind) for p in submission.submission_problems(db, visit=visit)]
+
+
+def test_the_visits_variant_decides_what_is_asked(db, world, version):
+    call = make_visit(db, world, version, status=VisitStatus.in_progress, variant="call")
+    shop = make_visit(db, world, version, status=VisitStatus.in_progress, variant="visit")
+    for visit in (call, shop):
+        answer_all(db, world, visit, {"clean": "yes", "offer": "current"})
+    assert problems(db, call) == []
+    assert problems(db, shop) == [("queue", "missing")]
+    page = visit_page.build(db, user=world["users"]["shopper"], visit=call, lang="en")
+    assert page.rules["variant"] == "call"
+    assert not page.item_view("queue").shown
+
+
+def test_a_no_needs_its_comment_and_an_expired_offer_its_photo(db, world, version):
+    visit = make_visit(db, world, version, status=VisitStatus.in_progress, variant="call")
+    answer_all(db, world, visit, {"clean": "no", "offer": "old"})
+    assert problems(db, visit) == [("clean", "comment"), ("offer", "photos")]
+    with pytest.raises(submission.Incomplete):
+        submission.submit(db, user=world["users"]["shopper"], visit=visit)
+    assert submission.problem_text(submission.Problem("clean", "comment")) == (
+        "Add a comment on this answer"
+    )
+
+
+def test_the_comment_given_lifts_the_block(db, world, version):
+    visit = make_visit(db, world, version, status=VisitStatus.in_progress, variant="call")
+    answer_all(db, world, visit, {"offer": "current"})
+    visits.save_answer(
+        db,
+        user=world["users"]["shopper"],
+        visit=visit,
+        item_id="clean",
+        value="no",
+        comment="Dust on the counter",
+        client_id="clean-1",
+        client_time=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
+    )
+    assert problems(db, visit) == []
+    submission.submit(db, user=world["users"]["shopper"], visit=visit)
+    stored = db.get(VisitScore, visit.id)
+    assert stored is not None and stored.result["missing"] == []
+    assert stored.result["sections"]["desk"] is None  # hidden on a call, not scored
+
+
+def test_a_wave_plans_its_visits_in_turn_over_the_variants(db, world, version):
+    wave = make_wave(db, version, [world["branches"]["E1"]], starts=date(2026, 1, 1), per_branch=3)
+    generate_assignments(db, wave=wave)
+    made = db.exec(select(Visit).where(Visit.wave_id == wave.id).order_by(Visit.due_from)).all()
+    assert [v.variant for v in made] == ["visit", "call", "visit"]
+
+
+DELIVERY = {
+    "format": 1,
+    "external_id": "ACME-V1",
+    "checklist": "variants-test",
+    "branch": "E1",
+    "variant": "call",
+    "visited_at": "2026-01-10T10:15:00+08:00",
+    "answers": {"clean": {"value": "no", "comment": "Dusty"}, "offer": {"value": "current"}},
+}
+
+
+@pytest.fixture
+def agency_client(db, world, version, client):
+    make_wave(db, version, [world["branches"]["E1"]])
+    acme = agencies.create_agency(db, name="Acme")
+    _token, secret = agencies.create_token(db, agency=acme, name="upload")
+    db.commit()
+    client.headers["Authorization"] = f"Bearer {secret}"
+    return client
+
+
+def test_a_delivery_names_its_variant_and_is_stored_with_it(db, agency_client):
+    response = agency_client.post("/api/v1/visits", json=DELIVERY)
+    assert response.status_code == 201, response.json()
+    visit = db.exec(select(Visit).where(Visit.external_id == "ACME-V1")).one()
+    assert visit.variant == "call"
+
+
+def test_a_delivery_without_its_variant_or_its_comment_is_refused(db, agency_client):
+    answers = {"clean": {"value": "no"}, "offer": {"value": "current"}}
+    body = {k: v for k, v in DELIVERY.items() if k != "variant"} | {"answers": answers}
+    response = agency_client.post("/api/v1/visits", json=body)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert any(e.startswith("variant: is required") for e in errors), errors
+    assert "answers.clean.comment: is required for this answer" in errors
