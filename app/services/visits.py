@@ -275,3 +275,15 @@ def save_form(
             errors.append(f"{text_for(item.text, lang)}: {exc.message}")
     drop_hidden(db, doc=doc, visit=visit, keep="")  # the whole moment came at once
     return errors
+
+
+def choose_content_language(db: Session, *, user: User, visit: Visit, language: str) -> None:
+    """Keep the shopper's language for checklist texts: one of this visit's checklist's."""
+    languages = checklist_of(db, visit).languages
+    if language not in languages:
+        raise Invalid(
+            _("Choose one of the checklist's languages: %(tags)s", tags=", ".join(languages)),
+            field="language",
+        )
+    user.content_language = language
+    db.add(user)

@@ -1,4 +1,5 @@
-"""a visit names its variant (the kind of visit among its checklist's variants)
+"""a visit names its variant (the kind of visit among its checklist's variants); a shopper
+keeps the content language chosen for checklist texts
 
 Revision ID: 0006
 Revises: 0005
@@ -22,8 +23,19 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("variant", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True)
         )
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "content_language",
+                sqlmodel.sql.sqltypes.AutoString(length=35),
+                nullable=False,
+                server_default="",
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.drop_column("content_language")
     with op.batch_alter_table("visit", schema=None) as batch_op:
         batch_op.drop_column("variant")
