@@ -119,7 +119,7 @@ class VisitPage:
     visit: Visit
     branch: Branch
     name: str
-    scenario: list[str]
+    scenario: list[tuple[str, bool]]  # paragraphs: (text, written in the checklist)
     sections: list[SectionView]
     perms: VisitPermissions
     general_note: str = ""
@@ -215,6 +215,14 @@ def _labels(doc: Checklist, text_lang: str) -> dict[str, str]:
     return words
 
 
+def _scenario(wave: str, checklist: str) -> list[tuple[str, bool]]:
+    """The wave's brief (HQ's words, any language) then the checklist's, each once."""
+    out = [(wave, False)] if wave else []
+    if checklist and checklist != wave:
+        out.append((checklist, True))
+    return out
+
+
 def _groups(items: list[ItemView]) -> None:
     """Mark the first item of each run of consecutive items under the same sub-heading."""
     previous, first = "", None
@@ -283,7 +291,7 @@ def build(
         visit=visit,
         branch=branch,
         name=text_for(doc.name, lang) or (version.name if version else ""),
-        scenario=[t for t in dict.fromkeys((visit.scenario, text_for(doc.scenario, lang))) if t],
+        scenario=_scenario(visit.scenario, text_for(doc.scenario, lang)),
         sections=sections,
         perms=for_visit(db, user=user, visit=visit),
         general_note=notes.get("", ""),
