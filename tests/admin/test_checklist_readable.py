@@ -37,6 +37,7 @@ def test_conditions_groups_variants_and_requirements_in_words(client, db, world)
     assert groups == ["On entering", "Waiting area"]
     assert "Comment required on No" in text and "Photo required on No" in text
     assert text.count("Information only") == 2  # staff-count, recommend
+    assert "0–240 · whole numbers" in text
     assert "No promotion running = N/A" in text
     assert "0–30 · whole numbers" in text and "0–10" in text
 

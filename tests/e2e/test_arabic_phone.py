@@ -157,3 +157,15 @@ def test_an_arabic_checklist_is_filled_right_to_left_and_submitted(server, phone
     assert comment.startswith("لم يرحب أحد")
     page.goto(f"{server.url}/visits/{visit}")
     shot(page, "-submitted")
+
+
+def test_the_admin_reads_the_conditions_in_words(server, desktop):
+    page = desktop
+    log_in(page, server, "admin")
+    page.goto(f"{server.url}/admin/checklists/service-centre-ar/1")
+    terms = page.locator("tr", has=page.locator("code", has_text="offer-terms"))
+    assert (
+        "Asked when Which offer was mentioned? is The current promotion or An expired promotion"
+        in " ".join(terms.inner_text().split())
+    )
+    page.screenshot(path=str(SHOTS / "issue13-admin-checklist.png"), full_page=True)
