@@ -197,7 +197,7 @@ def _photo_errors(
         except KeyError:
             errors.append(f"{path}: unknown item {item_id!r}")
             continue
-        if item.kind != "photo" and item.photo in (None, "none"):
+        if not item.takes_photos:
             errors.append(f"{path}: item {item_id!r} takes no photos")
             continue
         try:

@@ -60,13 +60,8 @@ class ItemView:
 
     @property
     def takes_photos(self) -> bool:
-        """Photo controls are shown: a photo item, evidence allowed, or a ``require_photo``."""
-        item = self.item
-        return (
-            item.kind == "photo"
-            or item.photo in ("optional", "required")
-            or bool(item.require_photo)
-        )
+        """Photo controls are shown (the core's ``Item.takes_photos``)."""
+        return self.item.takes_photos
 
     @property
     def needs_comment(self) -> bool:

@@ -18,7 +18,7 @@ from app.services.assignments import generate_assignments
 from app.services.checklists import import_checklist
 from tests.admin.factories import make_wave
 from tests.visit.conftest import make_visit
-from tests.visit.test_submit import answer_all
+from tests.visit.test_submit import add_photo, answer_all
 
 CHECKLIST = {
     "format": 1,
@@ -90,6 +90,14 @@ def test_a_no_needs_its_comment_and_an_expired_offer_its_photo(db, world, versio
     assert submission.problem_text(submission.Problem("clean", "comment")) == (
         "Add a comment on this answer"
     )
+
+
+def test_an_answer_that_asks_for_a_photo_takes_one(db, world, version):
+    """`offer` has no `photo` key: its `require_photo` alone lets it take photos."""
+    visit = make_visit(db, world, version, status=VisitStatus.in_progress, variant="call")
+    answer_all(db, world, visit, {"clean": "yes", "offer": "old"})
+    add_photo(db, world, visit, "offer")
+    assert problems(db, visit) == []
 
 
 def test_the_comment_given_lifts_the_block(db, world, version):
