@@ -124,6 +124,7 @@ class VisitPage:
     text_dir: str = "auto"  # their `dir`: rtl, ltr, or auto for plain texts
     languages: list[tuple[str, str]] = field(default_factory=list)  # (tag, its own name)
     labels: dict[str, str] = field(default_factory=dict)  # yes, no, na in the content language
+    variant_name: str = ""  # the kind of visit (an enquiry, a transaction) when there are kinds
 
     @property
     def editable(self) -> bool:
@@ -298,6 +299,9 @@ def build(
         if doc.content_languages
         else [],
         labels=_labels(doc, lang),
+        variant_name=next(
+            (text_for(v.name, lang) for v in doc.variants or () if v.id == visit.variant), ""
+        ),
     )
 
 

@@ -118,3 +118,10 @@ def test_the_shopper_picks_the_content_language_and_it_is_remembered(db, client,
         f"/visits/{visit.id}/content-language", data={"csrf_token": token, "language": "fr"}
     )
     assert refused.status_code == 422 and "ar, en" in refused.text
+
+
+def test_the_shopper_sees_the_kind_of_visit_on_the_visit_and_at_home(client, visit, arabic):
+    page = _page(client, visit)
+    assert '<bdi class="visit-variant" lang="ar" dir="rtl">معاملة</bdi>' in page
+    home = client.get("/").text
+    assert '<bdi dir="auto" class="visit-variant">Transaction</bdi>' in home
