@@ -13,10 +13,12 @@ from sqlmodel import select
 
 from app.models import Visit, VisitScore, VisitStatus
 from app.services import agency as agencies
-from app.services import submission, visit_page, visits
+from app.services import submission, visit_page, visits, waves
 from app.services.assignments import generate_assignments
 from app.services.checklists import import_checklist
+from app.services.csv_import import FieldErrors
 from tests.admin.factories import make_wave
+from tests.conftest import csrf_of, login
 from tests.visit.conftest import make_visit
 from tests.visit.test_submit import add_photo, answer_all
 
@@ -163,3 +165,62 @@ def test_a_delivery_without_its_variant_or_its_comment_is_refused(db, agency_cli
     errors = response.json()["errors"]
     assert any(e.startswith("variant: is required") for e in errors), errors
     assert "answers.clean.comment: is required for this answer" in errors
+
+
+def _wave(db, world, version, mix: str, per_branch: int = 3):
+    return waves.create_wave(
+        db,
+        name=f"Mix {mix}",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 1, 30),
+        checklist_version_id=version.id,
+        visits_per_branch=per_branch,
+        branch_ids=[world["branches"]["E1"].id],
+        variant_mix=mix,
+    )
+
+
+def test_a_wave_plans_its_mix_of_variants(db, world, version):
+    wave = _wave(db, world, version, "call: 2, visit: 1")
+    assert wave.variant_mix == {"call": 2, "visit": 1}
+    generate_assignments(db, wave=wave)
+    made = db.exec(select(Visit).where(Visit.wave_id == wave.id).order_by(Visit.due_from)).all()
+    assert [v.variant for v in made] == ["visit", "call", "call"]  # alternating, checklist order
+
+
+@pytest.mark.parametrize(
+    ("mix", "message"),
+    [
+        ("call 2", "Write each kind of visit with its number: enquiry: 1, call: 2"),
+        ("shop: 3", "Unknown kind of visit shop (the checklist's: visit, call)."),
+        ("call: 1, visit: 1", "The kinds of visit add up to 2, not the 3 visits per branch."),
+    ],
+)
+def test_a_mix_that_cannot_be_planned_names_the_field(db, world, version, mix, message):
+    with pytest.raises(FieldErrors) as caught:
+        _wave(db, world, version, mix)
+    assert caught.value.errors == {"variant_mix": message}
+
+
+def test_hq_plans_the_mix_on_the_wave_form(client, db, world, version):
+    login(client, "admin", "admin-pass")
+    form = client.get("/admin/waves/new").text
+    assert 'name="variant_mix"' in form and "variants-test v1: visit, call" in form
+    data = {
+        "csrf_token": csrf_of(client, "/admin/waves/new"),
+        "name": "Mixed",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-01-30",
+        "checklist_version_id": str(version.id),
+        "visits_per_branch": "2",
+        "branches": str(world["branches"]["E1"].id),
+        "variant_mix": "visit: 1, call: 2",
+    }
+    refused = client.post("/admin/waves/new", data=data)
+    assert refused.status_code == 422
+    assert "The kinds of visit add up to 3, not the 2 visits per branch." in refused.text
+    assert 'value="visit: 1, call: 2"' in refused.text  # the form keeps what was typed
+    done = client.post("/admin/waves/new", data=data | {"variant_mix": "visit: 1, call: 1"})
+    assert done.status_code == 303
+    page = client.get(done.headers["location"]).text
+    assert "visit: 1, call: 1" in page
