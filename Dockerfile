@@ -1,4 +1,4 @@
-# ShopMirror production image: WeasyPrint's libraries and Chinese fonts, a non-root user,
+# ShopMirror production image: WeasyPrint's libraries, Chinese and Arabic/Hebrew fonts, a non-root user,
 # migrations at start, then uvicorn. Demo data is never loaded here; create the first
 # admin with: docker exec -it <container> shopmirror create-admin <username>
 FROM python:3.11-slim-bookworm
@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-      fonts-noto-cjk fonts-dejavu-core \
+      fonts-noto-cjk fonts-noto-core fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 shopmirror \

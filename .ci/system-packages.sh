@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the system packages ShopMirror needs when they are missing:
-#   fonts-noto-cjk (Chinese text in PDF reports), poppler-utils (pdftoppm/pdftotext in
+#   fonts-noto-cjk (Chinese text in PDF reports), fonts-noto-core (Noto Naskh and Noto Sans
+#   Arabic, Hebrew: right-to-left checklists on screen and in PDF), poppler-utils (pdftoppm/pdftotext in
 #   tests), chromium (end-to-end tests), and WeasyPrint's Pango.
 # Without root or sudo it says what is missing; under CI=true that is an error.
 set -euo pipefail
@@ -9,6 +10,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -q "Noto Naskh Arabic" || missing+=(fonts-noto-core)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 
 [ ${#missing[@]} -eq 0 ] && exit 0

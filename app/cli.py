@@ -42,7 +42,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     except DocumentError as exc:
         return _fail("\n".join(f"{args.visit}: {e}" for e in exc.errors))
     answers = {item_id: answer.value for item_id, answer in visit.answers.items()}
-    print(json.dumps(score_visit(checklist, answers).to_dict(), ensure_ascii=False, indent=2))
+    result = score_visit(checklist, answers, visit.variant)
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 

@@ -103,6 +103,7 @@ def _make_env() -> Environment:
     env.filters["officetime"] = office_time
     env.filters["visit_time"] = visit_policy.visit_time  # managers: to the quarter hour
     env.filters["tr"] = translate_text
+    env.filters["tr_in"] = lambda value, lang: text_for(value, lang) if value else ""
     env.globals["states"] = states  # state enums: templates show `states.X.label_of(value)`
     env.globals["ui"] = env.get_template("macros.html").module
     return env

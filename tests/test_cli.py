@@ -200,3 +200,34 @@ def test_a_bad_setting_stops_the_command_with_a_clear_line(tmp_path):
     result = run("migrate", env={"PORT": "not-a-port", "VAR_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert "PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_score_takes_the_visits_variant(tmp_path):
+    """The Arabic fixture's counter section is asked on transactions only (`variant`)."""
+    checklist = ROOT / "tests" / "fixtures" / "arabic_service_centre.yaml"
+    answers = {
+        "greeted": {"value": "yes"},
+        "clean": {"value": 8},
+        "offer": {"value": "none-running"},
+        "wait": {"value": 5},
+        "id-checked": {"value": "no"},
+    }
+    outcomes = {}
+    for variant in ("enquiry", "transaction"):
+        visit = tmp_path / f"{variant}.json"
+        visit.write_text(
+            json.dumps(
+                {
+                    "format": 1,
+                    "checklist": "service-centre-ar",
+                    "branch": "SH-001",
+                    "variant": variant,
+                    "visited_at": "2026-11-20T10:15:00+08:00",
+                    "answers": answers,
+                }
+            )
+        )
+        result = run("score", str(checklist), str(visit))
+        assert result.returncode == 0, result.stderr
+        outcomes[variant] = json.loads(result.stdout)["sections"]["counter"]
+    assert outcomes == {"enquiry": None, "transaction": 0.0}

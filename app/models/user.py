@@ -30,6 +30,9 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     password_hash: str = Field(max_length=200)
     language: str = Field(default="", max_length=10)  # "" = follow the browser
+    # The shopper's chosen language for checklist texts (among a checklist's `languages`);
+    # "" = the interface language when the checklist has it, else its first.
+    content_language: str = Field(default="", max_length=35)
     home_region_id: int | None = Field(default=None, foreign_key="region.id")
     active: bool = True
     created_at: datetime = timestamp(default=True)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from app.models.base import timestamp
+from app.models.base import json_column, timestamp
 
 
 class Wave(SQLModel, table=True):
@@ -16,6 +16,9 @@ class Wave(SQLModel, table=True):
     ends_on: date
     checklist_version_id: int = Field(foreign_key="checklistversion.id", index=True)
     visits_per_branch: int = 1
+    # Kinds of visit per branch when the checklist has variants: {variant id: visits}, adding
+    # up to visits_per_branch; None = each branch's visits take the variants in turn.
+    variant_mix: dict[str, int] | None = json_column()
     scenario: str = Field(default="", max_length=2000)
     created_at: datetime = timestamp(default=True)
 

@@ -93,8 +93,9 @@ def _rows_for(
     answers: dict[str, Answer],
     photos: dict[str, list[Photo]],
     corrected: set[str],
+    variant: str | None = None,
 ) -> list[MomentRows]:
-    result = score_visit(document, engine_values(answers.values()))
+    result = score_visit(document, engine_values(answers.values()), variant)
     items = result.items
     moments = []
     for section in document.sections:
@@ -156,7 +157,9 @@ def visit_details(
         visit_id = row_id(visit)
         document = checklist_of(db, visit)
         stored = scores[visit_id]
-        moments = _rows_for(document, answers[visit_id], photos[visit_id], corrected[visit_id])
+        moments = _rows_for(
+            document, answers[visit_id], photos[visit_id], corrected[visit_id], visit.variant
+        )
         placed = {p.id for m in moments for r in m.rows for p in r.photos}
         details.append(
             VisitDetail(

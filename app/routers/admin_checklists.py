@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from app.deps import AdminUser, SessionDep
-from app.i18n import _
+from app.i18n import _, content_language
 from app.scoring import DocumentError, dump_checklist
 from app.services import checklist_admin
 from app.services.checklists import document_of, import_checklist
@@ -81,10 +81,12 @@ def version_page(
 ) -> Response:
     checklist = checklist_admin.get_checklist(db, code=code)
     version = checklist_admin.get_version(db, checklist=checklist, number=number)
+    doc = document_of(version)
+    view = checklist_admin.checklist_view(doc, lang=content_language(request.state.language))
     return render(
         request,
         "admin/checklists/version.html",
-        {"checklist": checklist, "version": version, "doc": document_of(version)},
+        {"checklist": checklist, "version": version, "doc": doc, "view": view},
     )
 
 

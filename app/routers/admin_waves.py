@@ -62,6 +62,7 @@ def wave_new(request: Request, db: SessionDep, user: AdminUser) -> Response:
 @router.post("/new")
 def wave_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep) -> Response:
     name, scenario = str(form.get("name", "")), str(form.get("scenario", ""))
+    mix = str(form.get("variant_mix", ""))
     starts_on = _date(str(form.get("starts_on", "")))
     ends_on = _date(str(form.get("ends_on", "")))
     version_id = _int(str(form.get("checklist_version_id", "")))
@@ -73,6 +74,7 @@ def wave_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep
         "checklist_version_id": version_id,
         "visits_per_branch": per_branch,
         "scenario": scenario,
+        "variant_mix": mix,
     }
     branch_ids = [int(v) for v in form.getlist("branches") if isinstance(v, str) and v.isdigit()]
     try:
@@ -85,6 +87,7 @@ def wave_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep
             checklist_version_id=version_id,
             visits_per_branch=per_branch,
             scenario=scenario,
+            variant_mix=mix,
         )
     except FieldErrors as exc:
         return _form(request, db, values | {"branches": set(branch_ids)}, exc.errors, 422)

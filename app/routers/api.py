@@ -218,6 +218,10 @@ def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
     zone) that no wave of that branch and checklist version covers is refused with
     `visited_at: ...`. Every problem of a document comes in one 422: missing answers
     together with invalid values. Follow the review with `GET /api/v1/visits/{external_id}`.
+
+    A checklist with `variants` needs the visit's `variant` (one of its ids); it decides
+    which `{variant: [...]}` conditions hold. Answers whose `require_comment` applies need
+    their `comment`, and `require_photo` its photo (`answers.<id>.comment: ...`).
     """
     try:
         done = deliver_visit(db, agency=agency, document=_json(body))

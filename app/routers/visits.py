@@ -94,6 +94,20 @@ def start(
     return redirect(request, f"/visits/{visit.id}")
 
 
+@router.post("/{visit_id:int}/content-language")
+def choose_content_language(
+    request: Request,
+    db: SessionDep,
+    user: ShopperUser,
+    visit_id: int,
+    language: Annotated[str, Form()],
+) -> Response:
+    """The language the shopper reads checklists in (kept on the account)."""
+    visit = access.get_visit(db, user, visit_id)
+    visits.choose_content_language(db, user=user, visit=visit, language=language)
+    return redirect(request, f"/visits/{visit.id}")
+
+
 @router.post("/{visit_id:int}/answers")
 def save_answer(
     db: SessionDep,

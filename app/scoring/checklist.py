@@ -161,6 +161,16 @@ class Item(BaseModel):
         """The lowest value of a rating (``from``: 0 or 1)."""
         return 1 if self.from_ is None else self.from_
 
+    @property
+    def takes_photos(self) -> bool:
+        """Photos may be added: a photo item, evidence optional or required, or an answer
+        that can ask for one (``require_photo``)."""
+        return (
+            self.kind == "photo"
+            or self.photo in ("optional", "required")
+            or bool(self.require_photo)
+        )
+
     def na_options(self) -> frozenset[str]:
         """Ids of the options that make a choice not applicable."""
         return frozenset(o.id for o in self.options or () if o.na)

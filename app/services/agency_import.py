@@ -108,6 +108,9 @@ def _completeness(
     photos: list[PhotoFile],
     external_id: str,
     invalid: frozenset[str] = frozenset(),
+    *,
+    comments: Mapping[str, Any] | None = None,
+    variant: str | None = None,
 ) -> list[str]:
     """A delivered visit must be as complete as a shopper's submission, photos included.
 
@@ -120,7 +123,7 @@ def _completeness(
     for item_id, _name, _data in photos:
         counts[item_id] = counts.get(item_id, 0) + 1
     errors = []
-    for problem in completeness(document, answers, counts):
+    for problem in completeness(document, answers, counts, comments=comments, variant=variant):
         if problem.item_id in invalid:
             continue
         if problem.kind == "missing":
@@ -129,6 +132,8 @@ def _completeness(
             errors.append(
                 f"answers.{problem.item_id}: must be at least {problem.needed} characters"
             )
+        elif problem.kind == "comment":
+            errors.append(f"answers.{problem.item_id}.comment: is required for this answer")
         elif problem.kind == "photos":
             errors.append(
                 f"photos/{external_id}/{problem.item_id}/: needs {problem.needed} photo(s);"
@@ -192,7 +197,7 @@ def _photo_errors(
         except KeyError:
             errors.append(f"{path}: unknown item {item_id!r}")
             continue
-        if item.kind != "photo" and item.photo in (None, "none"):
+        if not item.takes_photos:
             errors.append(f"{path}: item {item_id!r} takes no photos")
             continue
         try:
@@ -236,10 +241,33 @@ def deliver_visit(
     except DocumentError as exc:
         errors += exc.errors
     if parsed is not None:
-        errors += _completeness(checklist, parsed.answer_values(), photos or [], external_id)
+        comments = {k: a.comment for k, a in parsed.answers.items() if a.comment}
+        errors += _completeness(
+            checklist,
+            parsed.answer_values(),
+            photos or [],
+            external_id,
+            comments=comments,
+            variant=parsed.variant,
+        )
     else:  # still report what is missing, with what is invalid, in one response
         values, invalid = _valid_answers(checklist, document.get("answers"))
-        errors += _completeness(checklist, values, photos or [], external_id, invalid)
+        raw = document.get("answers")
+        notes: dict[str, Any] = {
+            str(k): a.get("comment")
+            for k, a in (raw.items() if isinstance(raw, dict) else ())
+            if isinstance(a, dict)
+        }
+        given = document.get("variant")
+        errors += _completeness(
+            checklist,
+            values,
+            photos or [],
+            external_id,
+            invalid,
+            comments=notes,
+            variant=given if isinstance(given, str) and given in checklist.variant_ids else None,
+        )
     wave: Wave | None = None
     if parsed is not None and branch is not None:
         time_in = _aware(parsed.visited_at, branch)
@@ -274,6 +302,7 @@ def _store(
         status=VisitStatus.submitted,
         channel=document_of(version).channel,
         scenario=wave.scenario,
+        variant=parsed.variant,
         time_in=time_in,
         time_out=_aware(parsed.time_out, branch) if parsed.time_out else None,
         submitted_at=utcnow(),

@@ -92,17 +92,42 @@ def _neighbour_shoppers(db: Session, wave: Wave, branch_ids: list[int]) -> dict[
     return blocked
 
 
+def variant_plan(
+    variants: tuple[str, ...], mix: dict[str, int] | None, per_branch: int
+) -> list[str]:
+    """The variant of each of a branch's visits in the wave, slot by slot.
+
+    With a mix ({variant: visits}) the kinds alternate while each has visits left
+    (enquiry, transaction, enquiry for 2 + 1), so they spread over the wave's windows;
+    without one, the visits take the checklist's variants in turn. None without variants.
+    """
+    if not variants:
+        return []
+    if not mix:
+        return [variants[slot % len(variants)] for slot in range(per_branch)]
+    left = {v: int(mix.get(v, 0)) for v in variants}
+    plan: list[str] = []
+    while any(left.values()):
+        for variant in variants:
+            if left[variant]:
+                plan.append(variant)
+                left[variant] -= 1
+    return plan
+
+
 def _create_missing(db: Session, wave: Wave, branches: list[Branch]) -> int:
     """Add visits until each branch has the wave's number; returns how many were added."""
     version = db.get(ChecklistVersion, wave.checklist_version_id)
     assert version is not None  # wave.checklist_version_id is a non-null foreign key
-    channel = document_of(version).channel
+    document = document_of(version)
+    channel = document.channel
+    variants = variant_plan(document.variant_ids, wave.variant_mix, wave.visits_per_branch)
     have = Counter(db.exec(select(Visit.branch_id).where(Visit.wave_id == wave.id)).all())
     slots = windows(wave.starts_on, wave.ends_on, wave.visits_per_branch)
     created = 0
     for branch in branches:
         branch_id = row_id(branch)
-        for first, last in slots[have[branch_id] :]:
+        for slot, (first, last) in enumerate(slots[have[branch_id] :], start=have[branch_id]):
             db.add(
                 Visit(
                     branch_id=branch_id,
@@ -111,6 +136,7 @@ def _create_missing(db: Session, wave: Wave, branches: list[Branch]) -> int:
                     status=VisitStatus.assigned,
                     channel=channel,
                     scenario=wave.scenario,
+                    variant=variants[slot] if slot < len(variants) else None,
                     due_from=_local(first, DAY_STARTS, branch),
                     due_until=_local(last, DAY_ENDS, branch),
                 )

@@ -37,6 +37,7 @@ class VisitRow:
     checklist_name: str | dict[str, str]  # a language map; templates show it with `|tr`
     perms: VisitPermissions | None = None  # on the shopper's home: still theirs to change?
     overdue: bool = False  # past its due date and not yet submitted (visit_policy.overdue)
+    variant_name: str | dict[str, str] = ""  # the kind of visit, when the checklist has kinds
 
 
 @dataclass
@@ -51,16 +52,20 @@ def shopper_home(db: Session, *, user: User, now: datetime | None = None) -> Sho
     """The shopper's own visits, grouped by what they need to do next."""
     now = now or visit_policy.clock()
     rows = db.exec(
-        select(Visit, Branch, ChecklistVersion.document["name"])
+        select(
+            Visit, Branch, ChecklistVersion.document["name"], ChecklistVersion.document["variants"]
+        )
         .join(Branch, col(Branch.id) == Visit.branch_id)
         .join(ChecklistVersion, col(ChecklistVersion.id) == Visit.checklist_version_id)
         .where(Visit.shopper_id == user.id)
         .order_by(col(Visit.due_from), col(Visit.id))
     ).all()
     home = ShopperHome()
-    for visit, branch, name in rows:
+    for visit, branch, name, variants in rows:
         perms = visit_policy.for_visit(db, user=user, visit=visit, now=now)
         row = VisitRow(visit, branch, name, perms, visit_policy.overdue(visit, now))
+        kinds = {v["id"]: v["name"] for v in variants or () if isinstance(v, dict) and "id" in v}
+        row.variant_name = kinds.get(visit.variant, "") if visit.variant else ""
         if visit.status == VisitStatus.returned:
             home.returned.append(row)
         elif visit.status in (VisitStatus.submitted, VisitStatus.approved):

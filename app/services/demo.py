@@ -430,7 +430,8 @@ def _answer(
         for item in section.items:
             if item.kind == "photo":
                 continue
-            if item.id not in visible_items(document, values) and item.when is not None:
+            shown = visible_items(document, values, visit.variant)
+            if item.id not in shown and item.when is not None:
                 continue
             value = _value_for(item, level, rng)
             if value is None or (not item.required and rng.random() < 0.15):
@@ -449,7 +450,7 @@ def _photos(
     shopper = db.get(User, visit.shopper_id)
     if shopper is None or visit.time_in is None:
         raise ValueError("a demo visit with photos has a shopper and a time in")
-    for number, item_id in enumerate(photo_requirements(document, answers)):
+    for number, item_id in enumerate(photo_requirements(document, answers, visit.variant)):
         taken = visit.time_in + timedelta(minutes=3 + 7 * number)
         data = _demo_jpeg(branch.code, item_id, taken.astimezone(ZoneInfo(branch.timezone)), rng)
         add_photo(

@@ -154,7 +154,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         branch = branches[visit.branch_id]
         score = stored[row_id(visit)]
         given = answers[row_id(visit)]
-        result = score_visit(document, engine_values(given.values()))
+        result = score_visit(document, engine_values(given.values()), visit.variant)
         row: list[Any] = [
             visit.id,
             branch.code,

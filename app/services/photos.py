@@ -33,7 +33,7 @@ def _photo_item(db: Session, visit: Visit, item_id: str) -> None:
         item = checklist_of(db, visit).item(item_id)
     except KeyError:
         raise Invalid(_("This item is no longer on the checklist."), field="item_id") from None
-    if item.kind != "photo" and item.photo in (None, "none"):
+    if not item.takes_photos:
         raise Invalid(_("This item does not take photos."), field="item_id")
 
 

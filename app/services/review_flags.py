@@ -199,7 +199,7 @@ def plausibility(db: Session, *, visits: Sequence[Visit]) -> dict[int, Plausibil
             check = PhotoCheck(photo, photo_flag(photo, visit.time_in, visit.time_out))
             checks.setdefault(photo.item_id, []).append(check)
         needed = photo_requirements(
-            checklist_of(db, visit), engine_values(answers.get(visit_id, []))
+            checklist_of(db, visit), engine_values(answers.get(visit_id, [])), visit.variant
         )
         out[visit_id] = Plausibility(
             distance=check_in_distance(visit, branch),

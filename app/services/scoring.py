@@ -28,9 +28,17 @@ def answers_of(db: Session, visit_id: int) -> dict[str, Any]:
     return engine_values(db.exec(select(Answer).where(Answer.visit_id == visit_id)))
 
 
+def comments_of(db: Session, visit_id: int) -> dict[str, str]:
+    """A visit's comments per item id (what ``require_comment`` reads); blank ones left out."""
+    rows = db.exec(select(Answer.item_id, Answer.comment).where(Answer.visit_id == visit_id))
+    return {item_id: comment for item_id, comment in rows.all() if comment}
+
+
 def compute(db: Session, *, visit: Visit) -> ScoreResult:
     """Score the visit's current answers without storing anything."""
-    return score_visit(checklist_of(db, visit), answers_of(db, row_id(visit)))
+    return score_visit(
+        checklist_of(db, visit), answers_of(db, row_id(visit)), variant=visit.variant
+    )
 
 
 def rescore(db: Session, *, visit: Visit) -> ScoreResult:

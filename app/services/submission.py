@@ -20,7 +20,7 @@ from app.models.base import row_id
 from app.scoring import Problem, completeness
 from app.services import visit_policy
 from app.services.checklists import checklist_of
-from app.services.scoring import answers_of, record_score
+from app.services.scoring import answers_of, comments_of, record_score
 from app.services.visit_policy import Action
 from app.services.visits import lock
 
@@ -54,7 +54,11 @@ def photo_counts(db: Session, visit_id: int | None) -> dict[str, int]:
 def submission_problems(db: Session, *, visit: Visit) -> list[Problem]:
     """What blocks this visit's submission (or approval), by the core's completeness rule."""
     return completeness(
-        checklist_of(db, visit), answers_of(db, row_id(visit)), photo_counts(db, visit.id)
+        checklist_of(db, visit),
+        answers_of(db, row_id(visit)),
+        photo_counts(db, visit.id),
+        comments=comments_of(db, row_id(visit)),
+        variant=visit.variant,
     )
 
 
@@ -64,6 +68,8 @@ def problem_text(problem: Problem) -> str:
         return _("Answer this item")
     if problem.kind == "short":
         return _("Write at least %(min)s characters", min=problem.needed)
+    if problem.kind == "comment":
+        return _("Add a comment on this answer")
     return _("Photos needed: %(min)s", min=problem.needed)
 
 

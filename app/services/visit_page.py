@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from sqlmodel import Session, col, select
 
+from app.i18n import _
 from app.models import (
     Answer,
     Branch,
@@ -21,11 +23,14 @@ from app.models import (
 from app.models.answer_codec import engine_value
 from app.models.base import row_id
 from app.scoring import (
+    Checklist,
     Item,
     Problem,
     Section,
     completeness,
     completeness_rules,
+    direction,
+    photo_requirements,
     text_for,
     visible_items,
 )
@@ -49,6 +54,23 @@ class ItemView:
     options: list[tuple[str, str]]
     timer: str | None
     blocking: list[Problem] = field(default_factory=list)  # what blocks submission now
+    group: str = ""  # the sub-heading this item starts (first of a run of its group)
+    photo_needed: bool = False  # this answer asks for a photo now (photo_requirements)
+    group_items: list[str] = field(default_factory=list)  # ids under the sub-heading it starts
+
+    @property
+    def takes_photos(self) -> bool:
+        """Photo controls are shown (the core's ``Item.takes_photos``)."""
+        return self.item.takes_photos
+
+    @property
+    def needs_comment(self) -> bool:
+        """This answer needs a comment that is not there yet (``require_comment``)."""
+        return any(p.kind == "comment" for p in self.blocking)
+
+    @property
+    def na_options(self) -> frozenset[str]:
+        return self.item.na_options()
 
     @property
     def value(self) -> Any:
@@ -92,12 +114,17 @@ class VisitPage:
     visit: Visit
     branch: Branch
     name: str
-    scenario: list[str]
+    scenario: list[tuple[str, bool]]  # paragraphs: (text, written in the checklist)
     sections: list[SectionView]
     perms: VisitPermissions
     general_note: str = ""
     problems: list[Problem] = field(default_factory=list)
     rules: dict[str, Any] = field(default_factory=dict)  # completeness rules for visit.js
+    text_lang: str = ""  # the `lang` of checklist texts ("" for plain texts: unknown)
+    text_dir: str = "auto"  # their `dir`: rtl, ltr, or auto for plain texts
+    languages: list[tuple[str, str]] = field(default_factory=list)  # (tag, its own name)
+    labels: dict[str, str] = field(default_factory=dict)  # yes, no, na in the content language
+    variant_name: str = ""  # the kind of visit (an enquiry, a transaction) when there are kinds
 
     @property
     def editable(self) -> bool:
@@ -156,19 +183,80 @@ def _notes(visit: Visit) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items() if v}
 
 
+def language_name(tag: str) -> str:
+    """A language's name in that language ("العربية", "English"), the tag when unknown."""
+    try:
+        return Locale.parse(tag.replace("-", "_")).get_display_name() or tag
+    except (ValueError, UnknownLocaleError):
+        return tag
+
+
+def text_language(doc: Checklist, *, user: User, lang: str) -> str | None:
+    """The language the shopper reads this checklist in: their choice when the checklist has
+    it, else the interface's when it has that, else its first (``None``: plain texts)."""
+    if user.content_language and user.content_language in doc.languages:
+        return user.content_language
+    return doc.content_language(lang)
+
+
+def _labels(doc: Checklist, text_lang: str) -> dict[str, str]:
+    """Yes, No and N/A in the checklist's own words where it gives them (formats.md)."""
+    own = doc.labels
+    words = {"yes": _("Yes"), "no": _("No"), "na": _("N/A")}
+    if own is not None:
+        for key in words:
+            given = getattr(own, key)
+            if given is not None:
+                words[key] = text_for(given, text_lang)
+    return words
+
+
+def _scenario(wave: str, checklist: str) -> list[tuple[str, bool]]:
+    """The wave's brief (HQ's words, any language) then the checklist's, each once."""
+    out = [(wave, False)] if wave else []
+    if checklist and checklist != wave:
+        out.append((checklist, True))
+    return out
+
+
+def _groups(items: list[ItemView]) -> None:
+    """Mark the first item of each run of consecutive items under the same sub-heading."""
+    previous, first = "", None
+    for view in items:
+        if view.group and view.group == previous and first is not None:
+            view.group = ""
+            first.group_items.append(view.item.id)
+        else:
+            previous, first = view.group, view
+            view.group_items = [view.item.id]
+
+
 def build(
     db: Session, *, user: User, visit: Visit, lang: str, problems: list[Problem] | None = None
 ) -> VisitPage:
-    """The page model: sections of items with their answers, photos, notes and problems."""
+    """The page model: sections of items with their answers, photos, notes and problems.
+
+    ``lang`` is the interface's content tag; the checklist's texts are in the shopper's
+    content language (``text_language``), with its direction.
+    """
     doc = checklist_of(db, visit)
+    content = text_language(doc, user=user, lang=lang)
+    lang = content or lang
     version = db.get(ChecklistVersion, visit.checklist_version_id)
     branch = db.get(Branch, visit.branch_id)
     assert branch is not None  # visit.branch_id is a non-null foreign key
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
     values = {k: engine_value(a) for k, a in answers.items()}
-    shown = visible_items(doc, values)
+    shown = visible_items(doc, values, visit.variant)
     photos = photos_by_item(db, row_id(visit))
-    open_now = completeness(doc, values, {k: len(v) for k, v in photos.items()})
+    open_now = completeness(
+        doc,
+        values,
+        {k: len(v) for k, v in photos.items()},
+        comments={k: a.comment for k, a in answers.items()},
+        variant=visit.variant,
+    )
+    photo_needs = photo_requirements(doc, values, visit.variant)
     notes = _notes(visit)
     problems = problems or []
     sections = []
@@ -187,21 +275,33 @@ def build(
                 options=[(o.id, text_for(o.text, lang)) for o in item.options or ()],
                 timer=timer_unit(item),
                 blocking=[p for p in open_now if p.item_id == item.id],
+                group=text_for(item.group, lang),
+                photo_needed=item.id in photo_needs,
             )
             for item in section.items
         ]
+        _groups(items)
         noted = sum(1 for i in items if i.note)
         sections.append(SectionView(section, text_for(section.title, lang), items, noted))
     return VisitPage(
         visit=visit,
         branch=branch,
         name=text_for(doc.name, lang) or (version.name if version else ""),
-        scenario=[t for t in dict.fromkeys((visit.scenario, text_for(doc.scenario, lang))) if t],
+        scenario=_scenario(visit.scenario, text_for(doc.scenario, lang)),
         sections=sections,
         perms=for_visit(db, user=user, visit=visit),
         general_note=notes.get("", ""),
         problems=problems,
-        rules=completeness_rules(doc),
+        rules=completeness_rules(doc, visit.variant),
+        text_lang=content or "",
+        text_dir=direction(content) if content else "auto",
+        languages=[(tag, language_name(tag)) for tag in doc.languages]
+        if doc.content_languages
+        else [],
+        labels=_labels(doc, lang),
+        variant_name=next(
+            (text_for(v.name, lang) for v in doc.variants or () if v.id == visit.variant), ""
+        ),
     )
 
 

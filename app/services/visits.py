@@ -182,7 +182,9 @@ def drop_hidden(db: Session, *, doc: ChecklistDoc, visit: Visit, keep: str) -> t
     values = db.exec(
         select(Answer.item_id, Answer.value, Answer.na).where(Answer.visit_id == visit.id)
     ).all()
-    shown = visible_items(doc, {item: decode(value, na) for item, value, na in values})
+    shown = visible_items(
+        doc, {item: decode(value, na) for item, value, na in values}, visit.variant
+    )
     gone = [item for item, _value, _na in values if item not in shown and item != keep]
     if not gone:
         return ()
@@ -283,3 +285,15 @@ def save_form(
             errors.append(f"{text_for(item.text, lang)}: {exc.message}")
     drop_hidden(db, doc=doc, visit=visit, keep="")  # the whole moment came at once
     return errors
+
+
+def choose_content_language(db: Session, *, user: User, visit: Visit, language: str) -> None:
+    """Keep the shopper's language for checklist texts: one of this visit's checklist's."""
+    languages = checklist_of(db, visit).languages
+    if language not in languages:
+        raise Invalid(
+            _("Choose one of the checklist's languages: %(tags)s", tags=", ".join(languages)),
+            field="language",
+        )
+    user.content_language = language
+    db.add(user)

@@ -32,6 +32,7 @@ from app.models import (
 from app.models.base import row_id
 from app.services import audit_trail, visit_policy
 from app.services.assignments import Bar, Eligibility, bar_count_label, bar_label, eligibility
+from app.services.checklists import document_of
 from app.services.csv_import import FieldErrors
 from app.services.visit_policy import Action, check_state, state_allows
 
@@ -108,6 +109,40 @@ def proposed_version_id(db: Session) -> int | None:
     return newest
 
 
+def parse_mix(text: str) -> dict[str, int] | None:
+    """A mix as written ("enquiry: 1, call: 2"): {} when empty, None when unreadable."""
+    mix: dict[str, int] = {}
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        key, sep, count = part.partition(":")
+        key, count = key.strip(), count.strip()
+        if not sep or not key or not count.isdigit() or key in mix:
+            return None
+        mix[key] = int(count)
+    return mix
+
+
+def _mix_error(variants: tuple[str, ...], mix: dict[str, int], per_branch: int | None) -> str:
+    """Why a planned mix of variants cannot be used ("" when it can)."""
+    if not variants:
+        return _("This checklist has no kinds of visit: leave this empty.")
+    unknown = [v for v in mix if v not in variants]
+    if unknown:
+        return _(
+            "Unknown kind of visit %(id)s (the checklist's: %(ids)s).",
+            id=unknown[0],
+            ids=", ".join(variants),
+        )
+    if per_branch is not None and sum(mix.values()) != per_branch:
+        return _(
+            "The kinds of visit add up to %(total)s, not the %(visits)s visits per branch.",
+            total=sum(mix.values()),
+            visits=per_branch,
+        )
+    return ""
+
+
 def create_wave(
     db: Session,
     *,
@@ -118,8 +153,14 @@ def create_wave(
     visits_per_branch: int | None,
     branch_ids: list[int],
     scenario: str = "",
+    variant_mix: str = "",
 ) -> Wave:
-    """Plan a wave; its checklist version is fixed so every visit in it is comparable."""
+    """Plan a wave; its checklist version is fixed so every visit in it is comparable.
+
+    ``variant_mix`` ("enquiry: 1, transaction: 2": visits per branch of each kind) plans
+    the kinds of visit when the checklist has variants; left empty, each branch's visits
+    take them in turn.
+    """
     errors: dict[str, str] = {}
     name = name.strip()
     if not name or len(name) > 120:
@@ -147,6 +188,13 @@ def create_wave(
         errors["branches"] = _("Choose at least one active branch.")
     if len(scenario) > 2000:
         errors["scenario"] = _("At most 2000 characters.")
+    mix = parse_mix(variant_mix)
+    if mix is None:
+        errors["variant_mix"] = _("Write each kind of visit with its number: enquiry: 1, call: 2")
+    elif mix and version is not None:
+        problem = _mix_error(document_of(version).variant_ids, mix, visits_per_branch)
+        if problem:
+            errors["variant_mix"] = problem
     if errors:
         raise FieldErrors(errors)
     # Each was checked above (an error was raised otherwise).
@@ -159,6 +207,7 @@ def create_wave(
         checklist_version_id=checklist_version_id,
         visits_per_branch=visits_per_branch,
         scenario=scenario.strip(),
+        variant_mix=mix or None,
     )
     db.add(wave)
     db.flush()

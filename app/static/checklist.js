@@ -83,10 +83,26 @@
   var photos;   // photos.js, started below
   var current = [];   // what blocks submission now
   function refresh() {
-    var answers = {}, counts = {};
-    items.forEach(function (it) { answers[it.id] = valueOf(it); counts[it.id] = photos ? photos.count(it) : 0; });
+    var answers = {}, counts = {}, comments = {};
+    items.forEach(function (it) {
+      answers[it.id] = valueOf(it); counts[it.id] = photos ? photos.count(it) : 0; comments[it.id] = commentOf(it);
+    });
     var shown = C.shown(RULES, answers);
-    var problems = C.problems(RULES, answers, counts);
+    var problems = C.problems(RULES, answers, counts, comments);
+    var needs = C.photoNeeds(RULES, answers);
+    items.forEach(function (it) {   // a comment or a photo this answer asks for: open and mark it
+      var wantsComment = problems.some(function (p) { return p.item_id === it.id && p.kind === "comment"; });
+      var box = $("details.q-comment", it.el);
+      if (box && wantsComment) box.open = true;
+      it.el.classList.toggle("needs-comment", wantsComment);
+      var hint = $("[data-comment-need]", it.el);
+      if (hint) hint.hidden = !wantsComment;
+      var need = $("[data-photo-need]", it.el);
+      if (need) need.hidden = !needs[it.id];
+    });
+    $$("[data-group]", root).forEach(function (h) {   // a sub-heading shows while one of its items does
+      h.hidden = !h.dataset.group.split(" ").some(function (id) { return shown[id]; });
+    });
     serverProblems().forEach(function (p) {   // the server saw more missing than this phone does
       var known = problems.some(function (q) { return q.item_id === p.item_id && q.kind === p.kind; });
       if (shown[p.item_id] && !known) problems.push(p);
@@ -134,7 +150,16 @@
   function problemText(p) {
     if (p.kind === "short") return fmt(T.short, { min: p.needed });
     if (p.kind === "photos") return fmt(T.photos, { min: p.needed });
+    if (p.kind === "comment") return T.comment;
     return T.missing;
+  }
+  /* A checklist text inside interface text: isolated, in its own language and direction. */
+  function contentRun(text) {
+    var run = document.createElement("bdi");
+    if (root.dataset.textLang) run.lang = root.dataset.textLang;
+    run.dir = root.dataset.textDir || "auto";
+    run.textContent = text;
+    return run;
   }
   function renderProblems(problems) {
     var list = $("[data-missing-list]", root);
@@ -145,9 +170,10 @@
       var li = document.createElement("li"), a = document.createElement("a");
       a.href = "#i-" + it.id; a.dataset.gotoItem = it.id;
       var where = document.createElement("span"); where.className = "missing-where";
-      where.textContent = it.el.closest(".mot").dataset.title;
+      where.appendChild(contentRun(it.el.closest(".mot").dataset.title));
       a.appendChild(where);
-      a.appendChild(document.createTextNode(" " + legendText(it)));
+      a.appendChild(document.createTextNode(" "));
+      a.appendChild(contentRun(legendText(it)));
       var s = document.createElement("span"); s.className = "missing-what"; s.textContent = problemText(p);
       li.appendChild(a); li.appendChild(s); list.appendChild(li);
     });

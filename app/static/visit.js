@@ -64,7 +64,7 @@
   document.addEventListener("submit", function (e) {
     var form = e.target;
     var logout = form.matches("form[action='/logout']");
-    if (!logout && !form.matches("form[action='/language']")) return;
+    if (!logout && !form.matches("form[action='/language'], form[data-content-language]")) return;
     e.preventDefault();
     var submitter = e.submitter;
     reachable().then(function (ok) {

@@ -13,8 +13,21 @@ from typing import Any
 
 import pytest
 
-from app.scoring import Checklist, completeness, completeness_rules, visible_items
-from tests.scoring.completeness_cases import SYNTHETIC_CASES, demo, demo_cases, synthetic
+from app.scoring import (
+    Checklist,
+    completeness,
+    completeness_rules,
+    photo_requirements,
+    visible_items,
+)
+from tests.scoring.completeness_cases import (
+    EXTENDED_CASES,
+    SYNTHETIC_CASES,
+    demo,
+    demo_cases,
+    extended,
+    synthetic,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -22,6 +35,13 @@ SCRIPT = Path(__file__).resolve().parents[2] / "app" / "static" / "completeness.
 RUN = """([rules, cases]) => cases.map(([answers, photos]) => ({
   problems: SMCompleteness.problems(rules, answers, photos),
   shown: Object.keys(SMCompleteness.shown(rules, answers)),
+}))"""
+# The extensions: each case has its own rules (the visit's variant travels in them),
+# comments, and the photos the page would ask for.
+RUN_EXTENDED = """(cases) => cases.map(([rules, answers, photos, comments]) => ({
+  problems: SMCompleteness.problems(rules, answers, photos, comments),
+  shown: Object.keys(SMCompleteness.shown(rules, answers)),
+  photos: SMCompleteness.photoNeeds(rules, answers),
 }))"""
 
 
@@ -58,3 +78,27 @@ def test_the_phone_and_the_core_give_the_same_verdicts(interpreter, name):
         assert verdict["problems"] == expected, case
         shown = visible_items(checklist, answers)
         assert verdict["shown"] == [i for i in order if i in shown], case
+
+
+def test_the_phone_reads_the_extensions_as_the_core_does(interpreter):
+    """Comments, answer-dependent photos, N/A options, section conditions, not_in, variants."""
+    checklist = extended()
+    assert len(EXTENDED_CASES) >= 12
+    verdicts = interpreter.evaluate(
+        RUN_EXTENDED,
+        [
+            [completeness_rules(checklist, variant), answers, photos, comments]
+            for _n, answers, photos, comments, variant, _p in EXTENDED_CASES
+        ],
+    )
+    order = [item.id for item in checklist.all_items()]
+    for (case, answers, photos, comments, variant, listed), verdict in zip(
+        EXTENDED_CASES, verdicts, strict=True
+    ):
+        found = completeness(checklist, answers, photos, comments=comments, variant=variant)
+        expected = [{"item_id": p.item_id, "kind": p.kind, "needed": p.needed} for p in found]
+        assert [(p["item_id"], p["kind"], p["needed"]) for p in expected] == listed, case
+        assert verdict["problems"] == expected, case
+        shown = visible_items(checklist, answers, variant)
+        assert verdict["shown"] == [i for i in order if i in shown], case
+        assert verdict["photos"] == photo_requirements(checklist, answers, variant), case

@@ -76,7 +76,9 @@ def item_stats(
     stats = {item.id: ItemStat() for item in document.all_items() if item.scored}
     for visit in visits:
         visit_id = row_id(visit)
-        for item_id, scored in score_visit(document, values.get(visit_id, {})).items.items():
+        for item_id, scored in score_visit(
+            document, values.get(visit_id, {}), visit.variant
+        ).items.items():
             if item_id not in stats or not scored.applicable or scored.fraction is None:
                 continue
             stat = stats[item_id]

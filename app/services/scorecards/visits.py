@@ -104,7 +104,7 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
     wave = db.get(Wave, visit.wave_id) if visit.wave_id else None
     document = checklist_of(db, visit)
     answers = answers_by_visit(db, [visit_id])[visit_id]
-    result = score_visit(document, engine_values(answers.values()))
+    result = score_visit(document, engine_values(answers.values()), visit.variant)
     photos = _photos(db, [visit_id])
     disputes = dispute_service.rows(db, user=user, visit_ids=[visit_id])
     sections = []
@@ -203,7 +203,7 @@ def standard_detail(
     rows = []
     for visit, visit_id in zip(visits, visit_ids, strict=True):
         given = answers[visit_id]
-        scored = score_visit(document, engine_values(given.values()))
+        scored = score_visit(document, engine_values(given.values()), visit.variant)
         entry = scored.items[item.id]
         if entry.fraction is None or entry.met is None:
             continue
