@@ -18,6 +18,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from app.reports.fetcher import STATIC_DIR, ReportFetcher
 from app.reports.fonts import INSTALL_HINT, cjk_font
+from app.storage import Backend
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,10 @@ class ReportRenderer:
         self._lock = threading.Lock()  # one layout at a time shares the font configuration
 
     def render(
-        self, html: str, *, media_dir: Path | None = None, thumbs: Mapping[int, str] | None = None
+        self, html: str, *, media: Backend | None = None, thumbs: Mapping[int, str] | None = None
     ) -> Rendered:
         """Lay out `html` loading only static files and these thumbnails; return the PDF."""
-        fetcher = ReportFetcher(media_dir=media_dir, thumbs=thumbs)
+        fetcher = ReportFetcher(media=media, thumbs=thumbs)
         with self._lock:
             document = HTML(string=html, url_fetcher=fetcher).render(
                 font_config=self.font_config, stylesheets=self.stylesheets, **PDF_OPTIONS

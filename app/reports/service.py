@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from app import storage
 from app.errors import NotFound
 from app.i18n import _, content_language, normalize_language
 from app.models import Branch, User, Wave
@@ -15,7 +16,7 @@ from app.reports import cache
 from app.reports.data import assemble, language, page_counter_css
 from app.reports.renderer import Rendered, get_renderer
 from app.services.access import get_branch
-from app.settings import LANGUAGES, get_settings
+from app.settings import LANGUAGES
 from app.templating import render_html
 
 
@@ -78,9 +79,7 @@ def render_branch(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Rend
                 "page_counter": page_counter_css(),
             },
         )
-    return get_renderer().render(
-        html, media_dir=get_settings().resolved_media_dir, thumbs=report.thumbs
-    )
+    return get_renderer().render(html, media=storage.backend(), thumbs=report.thumbs)
 
 
 def branch_report(

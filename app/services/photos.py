@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
@@ -213,12 +212,9 @@ def get_photo(db: Session, *, visit: Visit, photo_id: int) -> Photo:
     return photo
 
 
-def file_of(photo: Photo, *, thumb: bool = False) -> Path:
-    """The stored file on disk (NotFound when it has gone missing)."""
-    path = storage.media_root() / (photo.thumb_path if thumb else photo.path)
-    if not path.is_file():
-        raise NotFound(_("Not found."))
-    return path
+def stored_key(photo: Photo, *, thumb: bool = False) -> str:
+    """The storage key of the photo's file (or its thumbnail), for `app.storage`."""
+    return photo.thumb_path if thumb else photo.path
 
 
 def delete_photo(

@@ -16,6 +16,7 @@ def _url(programme, code, lang=None):
     return f"/reports/branches/{branch.id}/waves/{wave.id}.pdf{query}"
 
 
+@pytest.mark.usefixtures("media_backend")
 def test_manager_downloads_a_report_of_their_region(client, programme):
     login(client, "manager", "manager-pass")
     response = client.get(_url(programme, "E1"))
