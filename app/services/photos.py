@@ -1,7 +1,8 @@
 """Evidence photos: stored outside the web root, applied once, deletable until submission.
 
-Files live under `settings.resolved_media_dir/visits/<visit id>/`; the database row
-holds their relative paths. Only `access.get_visit` decides who may fetch them.
+Files are stored under the keys `visits/<visit id>/<uuid>.jpg` and `…-thumb.jpg` in the
+configured store (`app.storage`: the media directory or the S3 bucket); the database row
+holds the keys. Only `access.get_visit` decides who may fetch them.
 """
 
 from __future__ import annotations
