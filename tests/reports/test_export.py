@@ -149,6 +149,7 @@ def _cli(committed, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.parametrize("committed", ["local"], indirect=True)  # storage: covered by the others
 def test_cli_writes_one_report(committed, tmp_path):
     target = tmp_path / "re1.pdf"
     done = _cli(committed, "RE1", WAVE, "-o", str(target), "--lang", "zh-CN")
@@ -170,6 +171,7 @@ def test_cli_exports_every_branch_and_reports_the_broken_one(committed, tmp_path
     assert len(names) == 3 and "00-summary.pdf" in names
 
 
+@pytest.mark.parametrize("committed", ["local"], indirect=True)  # storage: covered by the others
 def test_an_export_interrupted_by_a_restart_resumes(committed):
     """A job left 'running' by a server that died is queued again and finished at start-up."""
     from fastapi.testclient import TestClient
