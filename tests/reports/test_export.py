@@ -237,3 +237,26 @@ def test_old_export_zips_are_deleted_and_the_page_says_so(committed):
         assert client.get(f"/reports/exports/{old_id}/download").status_code == 404
         served = client.get(f"/reports/exports/{recent_id}/download")
         assert served.status_code == (303 if committed["backend"] == "s3" else 200)
+
+
+def test_a_failed_export_leaves_no_zip_behind(committed, monkeypatch):
+    """The ZIP is built in a local scratch file and stored whole, so a job that fails half
+    way (here: its summary) stores nothing and leaves no scratch file."""
+    from app.db import new_session
+    from app.reports import export
+    from tests.conftest import stored_keys
+
+    def broken_summary(*args, **kwargs):
+        raise RuntimeError("summary failed")
+
+    monkeypatch.setattr(export, "render_summary", broken_summary)
+    wave = committed["programme"].waves[-1]
+    with new_session() as db:
+        job = ReportJob(wave_id=wave.id, language="en", status="running")
+        db.add(job)
+        db.commit()
+        job_id = job.id
+    with pytest.raises(RuntimeError, match="summary failed"):
+        export.run_job(job_id, workers=1)
+    assert [k for k in stored_keys("report-exports/") if f"job-{job_id}." in k] == []
+    assert list((committed["var_dir"] / "tmp").glob("*")) == []  # S3's scratch folder
