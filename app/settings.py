@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # How long a presigned download URL (S3: bulk export ZIPs) stays valid after the app's
     # access check issued it.
     storage_url_seconds: int = Field(default=300, ge=10, le=3600)
+    # False when browsers cannot reach S3_ENDPOINT_URL (a store on a private network): the
+    # app then streams export ZIPs itself, as it always does photos.
+    s3_presigned_downloads: bool = True
     company_name: str = "ShopMirror"
     # The one zone office pages, exports and PDFs show times in (IANA name; empty: the
     # server's own zone), so a time means the same on every page and in every file.

@@ -281,6 +281,7 @@ class S3Backend:
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.s3_bucket
         self.url_seconds = settings.storage_url_seconds
+        self.presign = settings.s3_presigned_downloads
         self.scratch_dir = settings.var_dir / "tmp"
         self.client = _s3_client(
             settings.s3_endpoint_url,
@@ -373,6 +374,8 @@ class S3Backend:
         return None
 
     def signed_url(self, key: str, *, filename: str, content_type: str) -> str | None:
+        if not self.presign:
+            return None
         url: str = self.client.generate_presigned_url(
             "get_object",
             Params={

@@ -117,3 +117,32 @@ def test_s3_needs_a_bucket_and_an_http_endpoint():
     with pytest.raises(ValidationError, match=r"(?s)s3_endpoint_url.*http:// or https://"):
         Settings(storage_backend="s3", s3_bucket="b", s3_endpoint_url="minio:9000")
     assert Settings(storage_backend="s3", s3_bucket="b").storage_url_seconds == 300
+
+
+def test_a_download_is_streamed_when_the_store_is_not_reachable_by_browsers(
+    media_backend, monkeypatch
+):
+    from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+
+    from app.errors import NotFound
+    from app.web import stored_file
+
+    storage.backend().put("report-exports/job-3.zip", b"PK-zip")
+
+    def served():
+        return stored_file(
+            "report-exports/job-3.zip",
+            media_type="application/zip",
+            filename="r.zip",
+            headers={"Cache-Control": "private, no-store"},
+            signed=True,
+        )
+
+    expected = RedirectResponse if media_backend == "s3" else FileResponse
+    assert isinstance(served(), expected)
+    monkeypatch.setattr(get_settings(), "s3_presigned_downloads", False)
+    response = served()
+    assert isinstance(response, StreamingResponse if media_backend == "s3" else FileResponse)
+    assert response.headers["content-disposition"] == 'attachment; filename="r.zip"'
+    with pytest.raises(NotFound):
+        stored_file("report-exports/none.zip", media_type="x/y", headers={}, filename="n.zip")

@@ -45,6 +45,7 @@ def storage_environment(settings: Settings) -> dict[str, str]:
         "S3_REGION": settings.s3_region,
         "S3_ACCESS_KEY_ID": settings.s3_access_key_id,
         "S3_SECRET_ACCESS_KEY": settings.s3_secret_access_key,
+        "S3_PRESIGNED_DOWNLOADS": str(settings.s3_presigned_downloads).lower(),
     }
 
 
