@@ -13,9 +13,10 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,20 @@ class Settings(BaseSettings):
     purge_every_hours: int = Field(default=24, ge=0)
     login_log_days: int = Field(default=180, ge=1)  # logins kept in the security log
     export_keep_days: int = Field(default=7, ge=1)  # bulk report ZIPs are large: delete old ones
+    # Where photos and reports are kept (app.storage): "local" (MEDIA_DIR) or "s3" (an
+    # S3-compatible bucket, shared by every app instance and worker).
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str = ""  # empty: AWS itself; MinIO, Ceph or moto give their URL
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""  # both empty: boto3's own chain (instance role, ~/.aws)
+    s3_secret_access_key: str = ""
+    # How long a presigned download URL (S3: bulk export ZIPs) stays valid after the app's
+    # access check issued it.
+    storage_url_seconds: int = Field(default=300, ge=10, le=3600)
+    # False when browsers cannot reach S3_ENDPOINT_URL (a store on a private network): the
+    # app then streams export ZIPs itself, as it always does photos.
+    s3_presigned_downloads: bool = True
     company_name: str = "ShopMirror"
     # The one zone office pages, exports and PDFs show times in (IANA name; empty: the
     # server's own zone), so a time means the same on every page and in every file.
@@ -111,6 +126,19 @@ class Settings(BaseSettings):
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _endpoint_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("S3_BUCKET must be set when STORAGE_BACKEND is s3")
+        return self
 
     @field_validator("base_url")
     @classmethod
@@ -183,5 +211,8 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        lines = [f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()]
+        lines = [
+            f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in exc.errors()
+        ]
         raise SettingsError("Invalid configuration:\n" + "\n".join(lines)) from None

@@ -11,10 +11,18 @@ import json
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.i18n import content_language
+from app import storage
+from app.errors import NotFound
+from app.i18n import _, content_language
 from app.settings import get_settings
 from app.templating import NAV, env, render_html
 
@@ -99,3 +107,37 @@ def redirect(request: Request, url: str, *, status_code: int = 303) -> Response:
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=status_code)
+
+
+def stored_file(
+    key: str,
+    *,
+    media_type: str,
+    headers: dict[str, str],
+    filename: str | None = None,
+    signed: bool = False,
+) -> Response:
+    """A stored file for a request that has passed its access checks (`app.storage`).
+
+    The local backend's file is sent from disk; from S3 the app streams it, or with
+    `signed` (large downloads) redirects to a presigned URL valid STORAGE_URL_SECONDS,
+    issued only now, after the checks. A missing file is a 404.
+    """
+    store = storage.backend()
+    path = store.local_path(key)
+    if path is not None:
+        if not path.is_file():
+            raise NotFound(_("Not found."))
+        return FileResponse(path, media_type=media_type, filename=filename, headers=headers)
+    if signed and filename:
+        if not store.exists(key):
+            raise NotFound(_("Not found."))
+        url = store.signed_url(key, filename=filename, content_type=media_type)
+        if url:
+            return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+    chunks = store.open(key)
+    if chunks is None:
+        raise NotFound(_("Not found."))
+    if filename:
+        headers = headers | {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return StreamingResponse(chunks, media_type=media_type, headers=headers)

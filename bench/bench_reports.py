@@ -109,19 +109,20 @@ def value_for(item, rng: random.Random) -> Any:
     return None
 
 
-def thumbnails(media: Path, count: int, rng: random.Random) -> list[str]:
-    """`count` distinct 320x240 JPEG thumbnails with photo-like noise."""
+def thumbnails(count: int, rng: random.Random) -> list[str]:
+    """`count` distinct 320x240 JPEG thumbnails with photo-like noise, in the configured store."""
     from PIL import Image
 
-    folder = media / "bench-thumbs"
-    folder.mkdir(parents=True, exist_ok=True)
+    from app import storage
+
+    store = storage.backend()
     paths = []
     for n in range(count):
         image = Image.effect_noise((320, 240), 40 + n).convert("RGB")
         image = Image.blend(image, Image.new("RGB", (320, 240), (rng.randrange(256), 120, 90)), 0.6)
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=70)
-        (folder / f"t{n}.jpg").write_bytes(buffer.getvalue())
+        store.put(f"bench-thumbs/t{n}.jpg", buffer.getvalue())
         paths.append(f"bench-thumbs/t{n}.jpg")
     return paths
 
@@ -185,7 +186,6 @@ def build(db, *, branches: int) -> tuple[Any, Any, int]:
     """The checklist, two waves, the 4-visit/20-photo branch and `branches` bulk branches."""
     from app.models import Region, Wave
     from app.services.checklists import document_of, import_checklist
-    from app.settings import get_settings
 
     rng = random.Random(7)
     version, _ = import_checklist(db, source=checklist_document())
@@ -205,7 +205,7 @@ def build(db, *, branches: int) -> tuple[Any, Any, int]:
     regions = [Region(code=f"R{n}", name=f"Region {n} 区域") for n in range(10)]
     db.add_all(regions)
     db.flush()
-    thumbs = thumbnails(get_settings().resolved_media_dir, 20, rng)
+    thumbs = thumbnails(20, rng)
     one = add_branch(
         db,
         code="ONE",
@@ -235,8 +235,17 @@ def build(db, *, branches: int) -> tuple[Any, Any, int]:
     return one, waves[-1], len(list(document.all_items()))
 
 
+def clear_report_cache() -> None:
+    """Every cached PDF deleted, from whichever store is configured."""
+    from app import storage
+    from app.reports.cache import CACHE_DIRNAME
+
+    store = storage.backend()
+    for stored in list(store.list(f"{CACHE_DIRNAME}/")):
+        store.delete(stored.key)
+
+
 def bench_one(db, branch, wave, repeat: int) -> None:
-    from app.reports.cache import cache_dir
     from app.reports.service import branch_report, render_branch
 
     t = time.perf_counter()
@@ -249,7 +258,7 @@ def bench_one(db, branch, wave, repeat: int) -> None:
         warm.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     median = statistics.median(warm)
-    shutil.rmtree(cache_dir(), ignore_errors=True)
+    clear_report_cache()
     branch_report(db, user=None, branch=branch, wave=wave, lang="zh_CN")
     t = time.perf_counter()
     hit = branch_report(db, user=None, branch=branch, wave=wave, lang="zh_CN")
@@ -305,13 +314,12 @@ def cpu_seconds() -> float:
 
 def bench_bulk(db, wave, workers: int, branches: int) -> None:
     from app.models import ReportJob
-    from app.reports.cache import cache_dir
     from app.reports.export import run_job
     from app.reports.jobs import queue_export
 
     timings = {}
     for label, n in (("single process", 1), (f"process pool ({workers} workers)", workers)):
-        shutil.rmtree(cache_dir(), ignore_errors=True)
+        clear_report_cache()
         job = queue_export(db, user=None, wave=wave, region=None, language="en")
         job.status = "running"
         db.commit()

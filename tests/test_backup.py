@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import fresh_database_url
+from tests.conftest import S3_CREDENTIALS, S3_KEYS, fresh_database_url, s3_environment
 from tests.test_cli import run
 
 
@@ -119,3 +119,26 @@ def inspect_tables(url: str) -> list[str]:
             return inspect(conn).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_the_files_of_a_backup_go_into_an_s3_bucket_and_come_back_out(
+    programme, tmp_path, s3_endpoint
+):
+    """A programme moved from the media directory to object storage by backup and restore."""
+    source, _live, _saved = programme
+    bucket = _env(tmp_path, "in-s3") | s3_environment(s3_endpoint)
+    restored = run("restore", str(source / "saved"), env=bucket)
+    assert restored.returncode == 0, restored.stderr
+    assert not Path(bucket["MEDIA_DIR"]).exists(), "nothing went to a local directory"
+    again = run("backup", str(tmp_path / "from-s3"), env=bucket)
+    assert again.returncode == 0, again.stderr
+
+    def media(directory: Path) -> dict[str, str]:
+        files = json.loads((directory / "manifest.json").read_text())["files"]
+        return {name: digest for name, digest in files.items() if name.startswith("media/")}
+
+    assert media(tmp_path / "from-s3") == media(source / "saved") != {}
+    reused = _env(tmp_path, "same-bucket") | {k: bucket[k] for k in (*S3_KEYS, *S3_CREDENTIALS)}
+    refused = run("restore", str(source / "saved"), env=reused)
+    assert refused.returncode == 2
+    assert f"the S3 bucket {bucket['S3_BUCKET']} holds files" in refused.stderr

@@ -5,15 +5,14 @@ events, the stored aggregates behind the region and competitor figures, correcti
 actions, disputes, the branch and wave, the language, the company name, the code
 that draws the report (templates, stylesheet, charts, translations), and the branch's
 date (open actions turn overdue by the day). Any change gives a new key, so a stale PDF
-is never served; the files live in `media_dir/reports-cache/<key>.pdf`.
+is never served; the files live under the storage key `reports-cache/<key>.pdf`
+(`app.storage`: the media directory or the S3 bucket).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy import SQLColumnExpression, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from app import storage
 from app.models import (
     Answer,
     AuditEvent,
@@ -203,46 +203,38 @@ def content_key(db: Session, *, branch: Branch, wave: Wave, language: str) -> st
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def cache_dir() -> Path:
-    return get_settings().resolved_media_dir / CACHE_DIRNAME
-
-
-def cached_path(key: str) -> Path:
-    return cache_dir() / f"{key}.pdf"
+def cached_key(key: str) -> str:
+    """The storage key of a cached report (`app.storage`)."""
+    return f"{CACHE_DIRNAME}/{key}.pdf"
 
 
 def read_cached(key: str) -> bytes | None:
     """The cached PDF, marked as used now (pruning keeps what is still downloaded)."""
-    path = cached_path(key)
-    try:
-        data = path.read_bytes()
-        os.utime(path)
-    except FileNotFoundError:
-        return None
+    store = storage.backend()
+    data = store.get(cached_key(key))
+    if data is not None:
+        store.touch(cached_key(key))
     return data
 
 
-def prune(*, max_age_days: int = KEEP_DAYS) -> int:
+def is_cached(key: str) -> bool:
+    return storage.backend().exists(cached_key(key))
+
+
+def prune(*, max_age_days: int = KEEP_DAYS, now: datetime | None = None) -> int:
     """Delete cached PDFs unused for `max_age_days` (stale keys are never asked for again)."""
-    cutoff = datetime.now(UTC).timestamp() - max_age_days * 86400
+    cutoff = (now or datetime.now(UTC)).timestamp() - max_age_days * 86400
+    store = storage.backend()
     removed = 0
-    for path in cache_dir().glob("*.pdf") if cache_dir().is_dir() else ():
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
+    for stored in list(store.list(f"{CACHE_DIRNAME}/")):
+        if stored.key.endswith(".pdf") and stored.modified < cutoff:
+            store.delete(stored.key)
+            removed += 1
     return removed
 
 
-def store(key: str, pdf: bytes) -> Path:
-    """Write atomically (a temporary file renamed), so a reader never sees half a PDF."""
-    directory = cache_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pdf")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pdf)
-    target = cached_path(key)
-    os.replace(tmp, target)
+def store(key: str, pdf: bytes) -> str:
+    """Store atomically (a reader never sees half a PDF); returns the storage key."""
+    target = cached_key(key)
+    storage.backend().put(target, pdf)
     return target

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 from sqlmodel import select
 
+from app import storage
 from app.db import new_session, session_scope
 from app.errors import Invalid
 from app.i18n import normalize_language
@@ -61,8 +61,11 @@ def all_reports(
     finished = run_job(job_id, workers=workers, progress=progress)
     print(file=sys.stderr)
     archive = zip_file(finished)
-    assert archive is not None  # run_job returns the job done, its ZIP just written
-    shutil.copyfile(archive, output)
+    chunks = storage.backend().open(archive) if archive else None
+    assert chunks is not None  # run_job returns the job done, its ZIP just stored
+    with output.open("wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
     failures = finished.failures or []
     for failure in failures:
         print(f"failed: {failure['branch']}: {failure['error']}", file=sys.stderr)

@@ -12,17 +12,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import shutil
 import stat
 import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from datetime import timedelta
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from app import storage
 from app.db import new_session
 from app.models import Branch, Region, ReportJob, Wave, utcnow
 from app.models.base import row_id
@@ -36,26 +35,39 @@ EXPORT_DIRNAME = "report-exports"
 PROGRESS_EVERY = 0.5  # seconds between progress writes while branches complete
 
 
-def _configure(database_url: str, var_dir: str, media_dir: str) -> None:
-    """Pool initializer: point a fresh process at the same database and media folder."""
-    os.environ.update(DATABASE_URL=database_url, VAR_DIR=var_dir, MEDIA_DIR=media_dir)
+def storage_environment(settings: Settings) -> dict[str, str]:
+    """The settings a spawned worker needs to reach the same file store (`app.storage`)."""
+    return {
+        "MEDIA_DIR": str(settings.resolved_media_dir),
+        "STORAGE_BACKEND": settings.storage_backend,
+        "S3_ENDPOINT_URL": settings.s3_endpoint_url,
+        "S3_BUCKET": settings.s3_bucket,
+        "S3_REGION": settings.s3_region,
+        "S3_ACCESS_KEY_ID": settings.s3_access_key_id,
+        "S3_SECRET_ACCESS_KEY": settings.s3_secret_access_key,
+        "S3_PRESIGNED_DOWNLOADS": str(settings.s3_presigned_downloads).lower(),
+    }
+
+
+def _configure(database_url: str, var_dir: str, files: dict[str, str]) -> None:
+    """Pool initializer: point a fresh process at the same database and file store."""
+    os.environ.update(DATABASE_URL=database_url, VAR_DIR=var_dir, **files)
     from app.db import get_engine
 
     get_settings.cache_clear()
     get_engine.cache_clear()
 
 
-def cached_report(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Path:
-    """The branch's report file in the cache, rendered first when missing."""
+def cached_report(db: Session, *, branch: Branch, wave: Wave, lang: str) -> str:
+    """The storage key of the branch's report in the cache, rendered first when missing."""
     key = cache.content_key(db, branch=branch, wave=wave, language=lang)
-    path = cache.cached_path(key)
-    if not path.exists():
-        path = cache.store(key, render_branch(db, branch=branch, wave=wave, lang=lang).pdf)
-    return path
+    if cache.is_cached(key):
+        return cache.cached_key(key)
+    return cache.store(key, render_branch(db, branch=branch, wave=wave, lang=lang).pdf)
 
 
 def render_one(branch_id: int, wave_id: int, lang: str) -> tuple[bool, str]:
-    """Pool task: (True, path of the PDF) or (False, the error), never an exception."""
+    """Pool task: (True, storage key of the PDF) or (False, the error), never an exception."""
     try:
         with new_session(write=False) as db:
             branch, wave = db.get(Branch, branch_id), db.get(Wave, wave_id)
@@ -77,7 +89,7 @@ def _results(
     config = (
         settings.resolved_database_url,
         str(settings.var_dir),
-        str(settings.resolved_media_dir),
+        storage_environment(settings),
     )
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_configure, initargs=config
@@ -112,45 +124,50 @@ def run_job(
         job.status, job.total, job.done, job.failures = "running", len(branches), 0, []
         db.add(job)
         db.commit()  # the progress bar polls from other sessions: it must see the total now
-    directory = settings.resolved_media_dir / EXPORT_DIRNAME
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"job-{job_id}.zip"
+    store = storage.backend()
+    key = f"{EXPORT_DIRNAME}/job-{job_id}.zip"
+    target = store.scratch(key)  # a local file first: the stored ZIP is never half-written
     failures: list[dict[str, str]] = []
     done, last = 0, 0.0
     tasks = [(b, (row_id(b), row_id(wave), job.language)) for b in branches]
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
-        for branch, (ok, payload) in _results(tasks, min(workers, max(len(tasks), 1)), settings):
-            if ok:
-                _add_file(archive, report_filename(branch, wave, job.language), Path(payload))
-            else:
-                failures.append({"branch": branch.code, "error": payload})
-            done += 1
-            now = time.monotonic()
-            if now - last >= PROGRESS_EVERY or done == len(tasks):
-                _save_progress(job_id, done, failures)
-                last = now
-            if progress:
-                progress(done, len(tasks))
-        with new_session(write=False) as db:
-            current = db.get(Wave, wave.id)  # this session's copy of the wave
-            assert current is not None  # job.wave_id is a non-null foreign key
-            summary = render_summary(
-                db,
-                wave=current,
-                region=region,
-                failures=failures,
-                lang=job.language,
-            )
-        archive.writestr(_entry("00-summary.pdf"), summary)
+    try:
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+            pool = _results(tasks, min(workers, max(len(tasks), 1)), settings)
+            for branch, (ok, payload) in pool:
+                if ok:
+                    _add_file(archive, report_filename(branch, wave, job.language), payload)
+                else:
+                    failures.append({"branch": branch.code, "error": payload})
+                done += 1
+                now = time.monotonic()
+                if now - last >= PROGRESS_EVERY or done == len(tasks):
+                    _save_progress(job_id, done, failures)
+                    last = now
+                if progress:
+                    progress(done, len(tasks))
+            with new_session(write=False) as db:
+                current = db.get(Wave, wave.id)  # this session's copy of the wave
+                assert current is not None  # job.wave_id is a non-null foreign key
+                summary = render_summary(
+                    db,
+                    wave=current,
+                    region=region,
+                    failures=failures,
+                    lang=job.language,
+                )
+            archive.writestr(_entry("00-summary.pdf"), summary)
+        store.put_file(key, target, move=True)
+    finally:
+        target.unlink(missing_ok=True)  # moved into the store, or a failed job's leftovers
     cache.prune()
     with new_session() as db:
         job = get_job(db, job_id=job_id)
         job.status, job.done, job.failures = "done", done, failures
-        job.path = str(target.relative_to(settings.resolved_media_dir))
+        job.path = key
         job.finished_at = utcnow()
         db.add(job)
         prune_exports(db, settings=settings)
-        db.commit()  # the job is finished: its ZIP is on disk and may be downloaded now
+        db.commit()  # the job is finished: its ZIP is stored and may be downloaded now
         return job
 
 
@@ -170,7 +187,7 @@ def prune_exports(db: Session, *, settings: Settings) -> int:
     ).all()
     for job in old:
         assert job.path is not None  # the query keeps only jobs with a file
-        (settings.resolved_media_dir / job.path).unlink(missing_ok=True)
+        storage.backend().delete(job.path)
         job.path = None
         db.add(job)
     return len(old)
@@ -184,12 +201,11 @@ def _save_progress(job_id: int, done: int, failures: list[dict[str, str]]) -> No
         db.commit()  # progress is read by the page's polling while the job still runs
 
 
-def zip_file(job: ReportJob) -> Path | None:
-    """The finished ZIP on disk, if the job is done and the file is still there."""
+def zip_file(job: ReportJob) -> str | None:
+    """The finished ZIP's storage key, if the job is done and the file is still there."""
     if job.status != "done" or not job.path:
         return None
-    path = get_settings().resolved_media_dir / job.path
-    return path if path.is_file() else None
+    return job.path if storage.backend().exists(job.path) else None
 
 
 def export_filename(db: Session, job: ReportJob) -> str:
@@ -213,6 +229,10 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def _add_file(archive: zipfile.ZipFile, name: str, path: Path) -> None:
-    with path.open("rb") as source, archive.open(_entry(name), "w") as target:
-        shutil.copyfileobj(source, target, 1024 * 1024)
+def _add_file(archive: zipfile.ZipFile, name: str, key: str) -> None:
+    chunks = storage.backend().open(key)
+    if chunks is None:  # pruned between rendering and packing: a failure of this branch
+        raise FileNotFoundError(f"{key} is no longer stored")
+    with archive.open(_entry(name), "w") as target:
+        for chunk in chunks:
+            target.write(chunk)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from app.storage import Backend, BadKey
+
 SCHEME = "shopmirror:"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -40,39 +42,49 @@ def _inside(root: Path, relative: str) -> Path:
 class ReportFetcher(URLFetcher):
     """Serves `shopmirror:` URLs from a whitelist; refuses every other URL.
 
-    `thumbs` maps the photo ids of one report to their stored thumbnail paths
-    (relative to `media_dir`); a fetcher with no thumbs serves static files only.
+    `thumbs` maps the photo ids of one report to their thumbnails' storage keys in
+    `media` (`app.storage`); a fetcher with no thumbs serves static files only.
     """
 
     def __init__(
         self,
         *,
-        media_dir: Path | None = None,
+        media: Backend | None = None,
         thumbs: Mapping[int, str] | None = None,
         static_dir: Path = STATIC_DIR,
     ) -> None:
         super().__init__(allowed_protocols=(), allow_redirects=False)
-        self._media_dir = media_dir
+        self._media = media
         self._thumbs = dict(thumbs or {})
         self._static_dir = static_dir
 
-    def resolve(self, url: str) -> Path:
-        """The local file a URL stands for, or RefusedResource."""
+    def resolve(self, url: str) -> tuple[str, bytes]:
+        """The file name and bytes a URL stands for, or RefusedResource."""
         if not url.startswith(SCHEME):
             raise RefusedResource(f"only {SCHEME} URLs are served: {url[:80]}")
         rest = url[len(SCHEME) :].split("?", 1)[0].split("#", 1)[0]
         kind, _sep, name = rest.partition("/")
         if kind == "static" and name:
-            return _inside(self._static_dir, name)
-        if kind == "thumb" and name.isdigit() and self._media_dir is not None:
-            relative = self._thumbs.get(int(name))
-            if relative:
-                return _inside(self._media_dir, relative)
+            path = _inside(self._static_dir, name)
+            return path.name, path.read_bytes()
+        if kind == "thumb" and name.isdigit() and self._media is not None:
+            key = self._thumbs.get(int(name))
+            if key:
+                return key, _stored(self._media, key)
         raise RefusedResource(f"not part of this report: {url[:80]}")
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
-        path = self.resolve(url)
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            url, path.read_bytes(), headers={"Content-Type": content_type}, status=200
-        )
+        name, data = self.resolve(url)
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, data, headers={"Content-Type": content_type}, status=200)
+
+
+def _stored(media: Backend, key: str) -> bytes:
+    """A thumbnail's bytes from the store; a key that climbs out of it is refused."""
+    try:
+        data = media.get(key)
+    except BadKey:
+        raise RefusedResource(f"not an allowed file: {key[:80]}") from None
+    if data is None:
+        raise RefusedResource(f"not an allowed file: {key[:80]}")
+    return data

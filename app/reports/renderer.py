@@ -18,6 +18,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from app.reports.fetcher import STATIC_DIR, ReportFetcher
 from app.reports.fonts import INSTALL_HINT, cjk_font
+from app.storage import Backend
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +53,20 @@ class ReportRenderer:
         self._lock = threading.Lock()  # one layout at a time shares the font configuration
 
     def layout(
-        self, html: str, *, media_dir: Path | None = None, thumbs: Mapping[int, str] | None = None
+        self, html: str, *, media: Backend | None = None, thumbs: Mapping[int, str] | None = None
     ) -> Document:
         """Lay out `html` into pages, loading only static files and these thumbnails."""
-        fetcher = ReportFetcher(media_dir=media_dir, thumbs=thumbs)
+        fetcher = ReportFetcher(media=media, thumbs=thumbs)
         with self._lock:
             return HTML(string=html, url_fetcher=fetcher).render(
                 font_config=self.font_config, stylesheets=self.stylesheets, **PDF_OPTIONS
             )
 
     def render(
-        self, html: str, *, media_dir: Path | None = None, thumbs: Mapping[int, str] | None = None
+        self, html: str, *, media: Backend | None = None, thumbs: Mapping[int, str] | None = None
     ) -> Rendered:
         """Lay out `html` (see `layout`) and return the PDF."""
-        document = self.layout(html, media_dir=media_dir, thumbs=thumbs)
+        document = self.layout(html, media=media, thumbs=thumbs)
         with self._lock:
             pdf = document.write_pdf(**PDF_OPTIONS)
         return Rendered(pdf=pdf, pages=len(document.pages))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 from weasyprint import Document
 
+from app import storage
 from app.errors import NotFound
 from app.i18n import _, content_language, normalize_language
 from app.models import Branch, User, Wave
@@ -16,7 +17,7 @@ from app.reports import cache
 from app.reports.data import assemble, language, page_counter_css
 from app.reports.renderer import Rendered, get_renderer
 from app.services.access import get_branch
-from app.settings import LANGUAGES, get_settings
+from app.settings import LANGUAGES
 from app.templating import render_html
 
 
@@ -93,17 +94,13 @@ def branch_html(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Branch
 def layout_branch(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Document:
     """A branch's report laid out into pages (what the PDF is drawn from; tests measure it)."""
     doc = branch_html(db, branch=branch, wave=wave, lang=lang)
-    return get_renderer().layout(
-        doc.html, media_dir=get_settings().resolved_media_dir, thumbs=doc.thumbs
-    )
+    return get_renderer().layout(doc.html, media=storage.backend(), thumbs=doc.thumbs)
 
 
 def render_branch(db: Session, *, branch: Branch, wave: Wave, lang: str) -> Rendered:
     """Assemble and render a branch's report now (no cache)."""
     doc = branch_html(db, branch=branch, wave=wave, lang=lang)
-    return get_renderer().render(
-        doc.html, media_dir=get_settings().resolved_media_dir, thumbs=doc.thumbs
-    )
+    return get_renderer().render(doc.html, media=storage.backend(), thumbs=doc.thumbs)
 
 
 def branch_report(

@@ -1,7 +1,8 @@
 """Visit photos: upload (shopper), view (anyone allowed to see the visit), delete before submission.
 
-Files are served from outside the web root, each request checked with
-`access.get_visit`, so a photo URL is useless to anyone who may not see the visit.
+Files are served from outside the web root (the media directory or the S3 bucket, streamed
+by the app), each request checked with `access.get_visit`, so a photo URL is useless to
+anyone who may not see the visit.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from app.deps import CurrentUser, SessionDep, ShopperUser
 from app.forms import wants_json
@@ -17,7 +18,7 @@ from app.i18n import _
 from app.models import Photo
 from app.services import access, photos, visits
 from app.settings import get_settings
-from app.web import flash, redirect
+from app.web import flash, redirect, stored_file
 
 router = APIRouter(prefix="/visits/{visit_id:int}/photos")
 
@@ -62,8 +63,8 @@ def upload(
 def _serve(db, user, visit_id: int, photo_id: int, *, thumb: bool) -> Response:
     visit = access.get_visit(db, user, visit_id)
     photo = photos.get_photo(db, visit=visit, photo_id=photo_id)
-    return FileResponse(
-        photos.file_of(photo, thumb=thumb),
+    return stored_file(
+        photos.stored_key(photo, thumb=thumb),
         media_type="image/jpeg",
         headers={"Cache-Control": "private, max-age=600"},  # evidence: not kept in caches long
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from app.deps import AdminUser, ManagerUser, SessionDep
 from app.errors import NotFound
@@ -16,7 +16,7 @@ from app.reports.jobs import dispatcher, get_job, queue_export
 from app.reports.page import reports_page
 from app.reports.service import branch_report, find_branch, find_wave, pick_report_language
 from app.services.scorecards import visible_region
-from app.web import flash, is_htmx, redirect, render
+from app.web import flash, is_htmx, redirect, render, stored_file
 
 router = APIRouter(prefix="/reports")
 Lang = Annotated[str | None, Query(alias="lang")]
@@ -91,7 +91,13 @@ def export_status(request: Request, db: SessionDep, user: AdminUser, job_id: int
 @router.get("/exports/{job_id:int}/download")
 def export_download(db: SessionDep, user: AdminUser, job_id: int) -> Response:
     job = get_job(db, job_id=job_id)
-    path = zip_file(job)
-    if path is None:
+    key = zip_file(job)
+    if key is None:
         raise NotFound(_("This export is not ready."))
-    return FileResponse(path, media_type="application/zip", filename=export_filename(db, job))
+    return stored_file(
+        key,
+        media_type="application/zip",
+        filename=export_filename(db, job),
+        headers={"Cache-Control": "private, no-store"},
+        signed=True,  # S3: a presigned URL issued after the admin check; the ZIP can be large
+    )

@@ -5,7 +5,9 @@ A backup is a directory a person can read:
     manifest.json      what it holds: database kind, schema revision, every file's SHA-256
     database.sqlite3   SQLite, copied through its online backup API (consistent while in use)
     database.pgdump    or PostgreSQL, in pg_dump's custom format (one snapshot of the database)
-    media/...          photos, cached and bulk reports, as they are under MEDIA_DIR
+    media/...          photos, cached and bulk reports, one file per storage key (MEDIA_DIR or
+                       the S3 bucket: app.storage), so a backup of one backend restores into
+                       the other
 
 The database is copied first and the files after it: files are written only after the commit
 that records them (app.storage), so every photo row of the snapshot has its file in the copy.
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, make_url, text
 
+from app import storage
 from app.errors import DomainError
 from app.settings import get_settings
 
@@ -36,7 +39,6 @@ FORMAT = 1
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 MEDIA = "media"
-STAGED_SUFFIX = ".part"  # a file app.storage has not renamed into place: not yet committed
 
 
 class BackupError(DomainError):
@@ -69,12 +71,20 @@ def backup(target: Path) -> Summary:
         _run(
             ["pg_dump", "--format=custom", "--no-owner", "--file", str(database_file), _libpq(url)]
         )
-    media = settings.resolved_media_dir
-    if media.is_dir():
-        for source in _media_files(media):
-            copy = target / MEDIA / source.relative_to(media)
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy)
+    store = storage.backend()
+    for stored in list(store.list()):
+        copy = target / MEDIA / storage.check_key(stored.key)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        local = store.local_path(stored.key)
+        if local is not None:
+            shutil.copy2(local, copy)
+            continue
+        chunks = store.open(stored.key)
+        if chunks is None:  # deleted since the listing (a pruned report): not in this backup
+            continue
+        with copy.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
     files = {str(path.relative_to(target)): _digest(path) for path in sorted(_all_files(target))}
     manifest = {
         "format": FORMAT,
@@ -102,9 +112,9 @@ def restore(source: Path) -> Summary:
         raise BackupError(
             "The database at DATABASE_URL is not empty: restore into a new, empty database."
         )
-    media = settings.resolved_media_dir
-    if media.is_dir() and any(_media_files(media)):
-        raise BackupError(f"MEDIA_DIR ({media}) holds files: restore into an empty one.")
+    store = storage.backend()
+    if next(iter(store.list()), None) is not None:
+        raise BackupError(f"{storage.describe()} holds files: restore into an empty one.")
     if kind == "sqlite":
         path = make_url(url).database or ""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -122,9 +132,7 @@ def restore(source: Path) -> Summary:
         )
     for name in manifest["files"]:
         if name.startswith(MEDIA + "/"):
-            copy = media / Path(name).relative_to(MEDIA)
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / name, copy)
+            store.put_file(Path(name).relative_to(MEDIA).as_posix(), source / name)
     files = manifest["files"]
     return Summary(source, kind, len(files), sum((source / n).stat().st_size for n in files))
 
@@ -148,10 +156,6 @@ def verified_manifest(source: Path) -> dict:
         if _digest(path) != expected:
             raise BackupError(f"{name} does not match its checksum: the backup is damaged.")
     return manifest
-
-
-def _media_files(media: Path) -> Iterator[Path]:
-    return (p for p in media.rglob("*") if p.is_file() and not p.name.endswith(STAGED_SUFFIX))
 
 
 def _all_files(directory: Path) -> Iterator[Path]:

@@ -1,7 +1,8 @@
 """Evidence photos: stored outside the web root, applied once, deletable until submission.
 
-Files live under `settings.resolved_media_dir/visits/<visit id>/`; the database row
-holds their relative paths. Only `access.get_visit` decides who may fetch them.
+Files are stored under the keys `visits/<visit id>/<uuid>.jpg` and `…-thumb.jpg` in the
+configured store (`app.storage`: the media directory or the S3 bucket); the database row
+holds the keys. Only `access.get_visit` decides who may fetch them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
@@ -219,12 +219,9 @@ def get_photo(db: Session, *, visit: Visit, photo_id: int) -> Photo:
     return photo
 
 
-def file_of(photo: Photo, *, thumb: bool = False) -> Path:
-    """The stored file on disk (NotFound when it has gone missing)."""
-    path = storage.media_root() / (photo.thumb_path if thumb else photo.path)
-    if not path.is_file():
-        raise NotFound(_("Not found."))
-    return path
+def stored_key(photo: Photo, *, thumb: bool = False) -> str:
+    """The storage key of the photo's file (or its thumbnail), for `app.storage`."""
+    return photo.thumb_path if thumb else photo.path
 
 
 def delete_photo(

@@ -22,19 +22,16 @@ DEMO_DAY = date(2026, 11, 22)
 @pytest.fixture(autouse=True)
 def empty_report_cache(engine):
     """Each test starts with no cached PDF (rolled-back ids repeat between tests)."""
-    from app.reports.cache import cache_dir
+    from app.reports.cache import CACHE_DIRNAME
+    from app.settings import get_settings
 
-    shutil.rmtree(cache_dir(), ignore_errors=True)
+    shutil.rmtree(get_settings().resolved_media_dir / CACHE_DIRNAME, ignore_errors=True)
     yield
 
 
 @pytest.fixture
 def programme(db, world) -> Programme:
-    from app.settings import get_settings
-
-    return build_programme(
-        db, media_dir=get_settings().resolved_media_dir, regions=world["regions"]
-    )
+    return build_programme(db, regions=world["regions"])
 
 
 @pytest.fixture(scope="module")

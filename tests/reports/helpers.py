@@ -11,12 +11,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from sqlmodel import Session
 
+from app import storage
 from app.models import (
     Answer,
     Branch,
@@ -81,19 +81,23 @@ def _jpeg(size: tuple[int, int], color: str) -> bytes:
     return buffer.getvalue()
 
 
-def add_photo(db: Session, media_dir: Path, visit: Visit, item_id: str, n: int) -> Photo:
-    """A stored photo with its thumbnail, as the upload service would leave them."""
-    folder = media_dir / "photos" / str(visit.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    full, thumb = folder / f"{item_id}-{n}.jpg", folder / f"{item_id}-{n}-thumb.jpg"
-    full.write_bytes(_jpeg(FULL_PX, "navy"))
-    thumb.write_bytes(_jpeg(THUMB_PX, "teal"))
+def add_photo(db: Session, visit: Visit, item_id: str, n: int) -> Photo:
+    """A stored photo with its thumbnail, as the upload service would leave them (in the
+    configured store: the media directory or the S3 test server)."""
+    store = storage.backend()
+    full, thumb = (
+        f"photos/{visit.id}/{item_id}-{n}.jpg",
+        f"photos/{visit.id}/{item_id}-{n}-thumb.jpg",
+    )
+    image = _jpeg(FULL_PX, "navy")
+    store.put(full, image)
+    store.put(thumb, _jpeg(THUMB_PX, "teal"))
     photo = Photo(
         visit_id=visit.id,
         item_id=item_id,
-        path=str(full.relative_to(media_dir)),
-        thumb_path=str(thumb.relative_to(media_dir)),
-        size=full.stat().st_size,
+        path=full,
+        thumb_path=thumb,
+        size=len(image),
         width=FULL_PX[0],
         height=FULL_PX[1],
         sha256=f"{visit.id:032d}{n:032d}",
@@ -121,9 +125,7 @@ def _visit(db: Session, wave: Wave, branch: Branch, shopper: User, day: date, ho
     return visit
 
 
-def build_programme(
-    db: Session, *, media_dir: Path, regions: dict[str, Region] | None = None
-) -> Programme:
+def build_programme(db: Session, *, regions: dict[str, Region] | None = None) -> Programme:
     """Create the programme in `db` (flushes only; the caller commits or rolls back)."""
     version, _created = import_checklist(db, source=DEMO_CHECKLIST.read_text(encoding="utf-8"))
     document = document_of(version)
@@ -183,8 +185,8 @@ def build_programme(
                         )
                     )
                 if current and code == "E1":
-                    photos.append(add_photo(db, media_dir, visit, "storefront", n))
-                    photos.append(add_photo(db, media_dir, visit, "store-tidy", n))
+                    photos.append(add_photo(db, visit, "storefront", n))
+                    photos.append(add_photo(db, visit, "store-tidy", n))
                 db.flush()
                 record_score(db, visit=visit)
                 if current:

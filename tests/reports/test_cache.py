@@ -5,14 +5,18 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
+import pytest
 from sqlmodel import select
 
 from app.models import Answer, CorrectiveAction, Dispute
-from app.reports.cache import cache_dir, content_key
+from app.reports.cache import cached_key, content_key
 from app.reports.service import branch_report
 from app.services import review
 from app.services.scoring import record_score
+from tests.conftest import stored_bytes
 from tests.reports.conftest import pdf_images, pdf_text
+
+pytestmark = pytest.mark.usefixtures("media_backend")  # the media directory, then S3
 
 
 def _key(db, programme, code="E1", lang="en"):
@@ -28,7 +32,7 @@ def test_second_download_comes_from_the_cache(db, programme):
     first, second = _get(db, programme), _get(db, programme)
     assert (first.cached, second.cached) == (False, True)
     assert first.pdf == second.pdf
-    assert (cache_dir() / f"{_key(db, programme)}.pdf").is_file()
+    assert stored_bytes(cached_key(_key(db, programme))) == first.pdf
 
 
 def test_a_correction_regenerates_the_report(db, programme, world):
@@ -112,20 +116,34 @@ def test_an_overdue_action_shows_as_overdue(db, programme):
 
 
 def test_unused_cached_reports_are_pruned(db, programme):
-    import os
-    import time
+    from datetime import UTC, datetime, timedelta
 
-    from app.reports.cache import cached_path, prune
+    from app.reports.cache import prune
 
     _get(db, programme)
-    path = cached_path(_key(db, programme))
-    assert prune() == 0 and path.exists()
-    old = time.time() - 31 * 86400
-    os.utime(path, (old, old))
-    assert _get(db, programme).cached  # reading marks it as used again
-    assert prune() == 0 and path.exists()
-    os.utime(path, (old, old))
-    assert prune() == 1 and not path.exists()
+    key = cached_key(_key(db, programme))
+    now = datetime.now(UTC)
+    assert prune(now=now + timedelta(days=29)) == 0 and stored_bytes(key)
+    assert prune(now=now + timedelta(days=31)) == 1 and stored_bytes(key) is None
+    assert not _get(db, programme).cached
+
+
+def test_reading_a_cached_report_marks_it_as_used(db, programme):
+    """Pruning goes by last use: a hit renews the file's time (S3: a copy onto itself)."""
+    import time
+
+    from app import storage
+
+    def modified(key: str) -> float:
+        return next(s.modified for s in storage.backend().list(key) if s.key == key)
+
+    _get(db, programme)
+    key = cached_key(_key(db, programme))
+    before = modified(key)
+    time.sleep(1.1)  # S3 keeps LastModified to the second
+    assert _get(db, programme).cached
+    assert modified(key) > before
+    assert stored_bytes(key) is not None  # renewed in place, not lost
 
 
 def test_an_upgrade_that_draws_charts_differently_is_not_served_old_pdfs(tmp_path, monkeypatch):

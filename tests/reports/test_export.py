@@ -14,11 +14,12 @@ import time
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
 from app.models import ReportJob
-from tests.conftest import csrf_of, fresh_database_url, login
+from tests.conftest import STORAGE_BACKENDS, csrf_of, fresh_database_url, login, s3_environment
 from tests.reports.conftest import pdf_text
 from tests.reports.helpers import build_programme
 
@@ -26,9 +27,12 @@ PROJECT = Path(__file__).resolve().parents[2]
 WAVE = "R-2026-Q3"
 
 
-@pytest.fixture(scope="module")
-def committed(tmp_path_factory, engine):
-    """A migrated database of its own with the programme committed; the app points at it."""
+@pytest.fixture(scope="module", params=STORAGE_BACKENDS)
+def committed(request, tmp_path_factory, engine):
+    """A migrated database of its own with the programme committed; the app points at it.
+
+    Once with the media directory, once with the S3 test server (the pool's spawned
+    workers and the CLI read the same store through their environment)."""
     from app.db import get_engine, make_engine
     from app.migrate import upgrade_head
     from app.services.auth import create_user
@@ -40,18 +44,25 @@ def committed(tmp_path_factory, engine):
     with own.connect() as conn:
         upgrade_head(conn)
         conn.commit()
+    environment = {
+        "DATABASE_URL": url,
+        "VAR_DIR": str(var_dir),
+        "MEDIA_DIR": str(var_dir / "media"),
+    }
+    if request.param == "s3":
+        environment |= s3_environment(request.getfixturevalue("s3_endpoint"))
+    saved = {k: os.environ.get(k) for k in environment}
+    os.environ.update(environment)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
     with Session(own, expire_on_commit=False) as db:
-        programme = build_programme(db, media_dir=var_dir / "media")
+        programme = build_programme(db)
         programme.branches["E2"].timezone = "Mars/Olympus_Mons"
         db.add(programme.branches["E2"])
         create_user(db, username="hq", name="HQ", role="admin", password="hq-password-2026")
         db.commit()
     own.dispose()
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "VAR_DIR", "MEDIA_DIR")}
-    os.environ.update(DATABASE_URL=url, VAR_DIR=str(var_dir), MEDIA_DIR=str(var_dir / "media"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield {"url": url, "var_dir": var_dir, "programme": programme}
+    yield {"url": url, "var_dir": var_dir, "programme": programme, "backend": request.param}
     get_engine().dispose()
     for key, value in saved.items():
         if value is None:
@@ -93,6 +104,13 @@ def test_hq_exports_a_wave_in_the_background(committed):
         fragment = _wait_for(client, job.id)
         assert "3 of 3 reports" in fragment and "Mars/Olympus_Mons" in fragment
         download = client.get(f"/reports/exports/{job.id}/download")
+        if committed["backend"] == "s3":  # a presigned URL, issued only after the admin check
+            assert download.status_code == 303
+            signed = download.headers["location"]
+            assert signed.startswith(os.environ["S3_ENDPOINT_URL"]) and "X-Amz-Signature" in signed
+            assert "X-Amz-Expires=300" in signed
+            download = httpx.get(signed)
+            assert 'filename="reports_' in download.headers["content-disposition"]
         assert download.status_code == 200
         assert download.headers["content-type"] == "application/zip"
     with new_session(write=False) as db:
@@ -131,6 +149,7 @@ def _cli(committed, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.parametrize("committed", ["local"], indirect=True)  # storage: covered by the others
 def test_cli_writes_one_report(committed, tmp_path):
     target = tmp_path / "re1.pdf"
     done = _cli(committed, "RE1", WAVE, "-o", str(target), "--lang", "zh-CN")
@@ -152,6 +171,7 @@ def test_cli_exports_every_branch_and_reports_the_broken_one(committed, tmp_path
     assert len(names) == 3 and "00-summary.pdf" in names
 
 
+@pytest.mark.parametrize("committed", ["local"], indirect=True)  # storage: covered by the others
 def test_an_export_interrupted_by_a_restart_resumes(committed):
     """A job left 'running' by a server that died is queued again and finished at start-up."""
     from fastapi.testclient import TestClient
@@ -179,6 +199,7 @@ def test_old_export_zips_are_deleted_and_the_page_says_so(committed):
 
     from fastapi.testclient import TestClient
 
+    from app import storage
     from app.db import new_session
     from app.main import create_app
     from app.models import utcnow
@@ -186,7 +207,7 @@ def test_old_export_zips_are_deleted_and_the_page_says_so(committed):
     from app.settings import get_settings
 
     wave = committed["programme"].waves[-1]
-    media = get_settings().resolved_media_dir
+    store = storage.backend()
     with new_session() as db:
         # "running", not "queued": the dispatcher thread of an earlier test must not take them
         old = ReportJob(wave_id=wave.id, language="en", status="running")
@@ -197,21 +218,45 @@ def test_old_export_zips_are_deleted_and_the_page_says_so(committed):
     run_job(old_id, workers=1)
     with new_session() as db:
         job = db.get(ReportJob, old_id)
-        old_zip = media / job.path
+        old_zip = job.path
         job.finished_at = utcnow() - timedelta(days=get_settings().export_keep_days + 1)
         db.add(job)
         db.commit()
-    assert old_zip.is_file()
+    assert store.exists(old_zip)
 
     run_job(recent_id, workers=1)
 
     with new_session(write=False) as db:
         assert db.get(ReportJob, old_id).path is None
-        assert (media / db.get(ReportJob, recent_id).path).is_file()
-    assert not old_zip.exists()
+        assert store.exists(db.get(ReportJob, recent_id).path)
+    assert not store.exists(old_zip)
     with TestClient(create_app(), follow_redirects=False) as client:
         assert login(client, "hq", "hq-password-2026").status_code == 303
         fragment = client.get(f"/reports/exports/{old_id}", headers={"HX-Request": "true"}).text
         assert "deleted to save space" in fragment and "Download ZIP" not in fragment
         assert client.get(f"/reports/exports/{old_id}/download").status_code == 404
-        assert client.get(f"/reports/exports/{recent_id}/download").status_code == 200
+        served = client.get(f"/reports/exports/{recent_id}/download")
+        assert served.status_code == (303 if committed["backend"] == "s3" else 200)
+
+
+def test_a_failed_export_leaves_no_zip_behind(committed, monkeypatch):
+    """The ZIP is built in a local scratch file and stored whole, so a job that fails half
+    way (here: its summary) stores nothing and leaves no scratch file."""
+    from app.db import new_session
+    from app.reports import export
+    from tests.conftest import stored_keys
+
+    def broken_summary(*args, **kwargs):
+        raise RuntimeError("summary failed")
+
+    monkeypatch.setattr(export, "render_summary", broken_summary)
+    wave = committed["programme"].waves[-1]
+    with new_session() as db:
+        job = ReportJob(wave_id=wave.id, language="en", status="running")
+        db.add(job)
+        db.commit()
+        job_id = job.id
+    with pytest.raises(RuntimeError, match="summary failed"):
+        export.run_job(job_id, workers=1)
+    assert [k for k in stored_keys("report-exports/") if f"job-{job_id}." in k] == []
+    assert list((committed["var_dir"] / "tmp").glob("*")) == []  # S3's scratch folder

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 
 from app.i18n import current_language
@@ -45,6 +46,7 @@ def test_summary_names_critical_and_must_failures_and_warnings(db, programme):
     assert "Early warning" in text
 
 
+@pytest.mark.usefixtures("media_backend")  # thumbnails from the media directory, then S3
 def test_every_visit_with_answers_points_na_comments_and_thumbnails(db, programme):
     data = _report(db, programme)
     text = pdf_text(data)

@@ -16,6 +16,7 @@ def _url(programme, code, lang=None):
     return f"/reports/branches/{branch.id}/waves/{wave.id}.pdf{query}"
 
 
+@pytest.mark.usefixtures("media_backend")
 def test_manager_downloads_a_report_of_their_region(client, programme):
     login(client, "manager", "manager-pass")
     response = client.get(_url(programme, "E1"))
@@ -80,6 +81,7 @@ def test_only_hq_sees_the_reports_page_and_exports(client, programme, role):
     assert response.status_code == 404
 
 
+@pytest.mark.usefixtures("media_backend")  # a missing ZIP is a 404 on both backends
 def test_queueing_an_export_and_polling_its_progress(client, programme, db, monkeypatch):
     from app.reports import jobs
 

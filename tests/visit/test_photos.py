@@ -10,8 +10,11 @@ from PIL import Image
 from app.errors import Conflict, Invalid, NotFound
 from app.models import User, VisitStatus
 from app.services import photos
+from tests.conftest import stored_bytes, stored_keys
 from tests.visit.conftest import make_visit
 from tests.visit.helpers import jpeg
+
+pytestmark = pytest.mark.usefixtures("media_backend")  # the media directory, then S3
 
 
 def add(db, world, visit, item_id="storefront", data=None, cid="p1"):
@@ -28,24 +31,25 @@ def add(db, world, visit, item_id="storefront", data=None, cid="p1"):
     return stored
 
 
-def test_a_photo_is_stored_with_a_thumbnail_under_the_media_dir(db, world, visit, media_dir):
+def test_a_photo_is_stored_with_a_thumbnail_in_the_media_store(db, world, visit):
     photo, created = add(db, world, visit)
     assert created
-    stored = media_dir / photo.path
-    assert stored.is_file() and (media_dir / photo.thumb_path).is_file()
+    stored = stored_bytes(photo.path)
+    assert stored is not None and stored_bytes(photo.thumb_path) is not None
     assert photo.path.startswith(f"visits/{visit.id}/")
-    assert (photo.width, photo.height, photo.size) == (900, 600, stored.stat().st_size)
-    assert Image.open(stored).getexif().get_ifd(0x8825) == {}
+    assert stored_keys(f"visits/{visit.id}/") == sorted([photo.path, photo.thumb_path])
+    assert (photo.width, photo.height, photo.size) == (900, 600, len(stored))
+    assert Image.open(io.BytesIO(stored)).getexif().get_ifd(0x8825) == {}
     assert len(photo.sha256) == 64
     assert visit.status == VisitStatus.in_progress  # a first photo starts the visit
 
 
-def test_the_same_client_id_twice_stores_one_photo(db, world, visit, media_dir):
+def test_the_same_client_id_twice_stores_one_photo(db, world, visit):
     first, _ = add(db, world, visit, cid="same")
     again, created = add(db, world, visit, cid="same")
     assert not created and again.id == first.id
     assert len(photos.photos_by_item(db, visit.id)["storefront"]) == 1
-    assert sorted(p.suffix for p in (media_dir / f"visits/{visit.id}").iterdir()) == [".jpg"] * 2
+    assert stored_keys(f"visits/{visit.id}/") == sorted([first.path, first.thumb_path])
 
 
 def test_several_photos_per_item_up_to_a_limit(db, world, visit, monkeypatch):
@@ -63,11 +67,24 @@ def test_items_without_photos_and_unknown_items_take_none(db, world, visit):
         add(db, world, visit, item_id="gone")
 
 
-def test_a_bad_file_is_refused_and_nothing_is_stored(db, world, visit, media_dir):
+def test_a_bad_file_is_refused_and_nothing_is_stored(db, world, visit):
     with pytest.raises(Invalid, match="not a photo"):
         add(db, world, visit, data=b"plain text pretending to be a .jpg")
     assert photos.photos_by_item(db, visit.id) == {}
-    assert not (media_dir / f"visits/{visit.id}").exists()
+    assert stored_keys(f"visits/{visit.id}/") == []
+
+
+def test_a_failed_commit_leaves_no_file_in_the_store(db, world, visit):
+    photos.add_photo(
+        db,
+        user=db.get(User, visit.shopper_id),
+        visit=visit,
+        item_id="storefront",
+        data=jpeg((900, 600)),
+        client_id="rolled-back",
+    )
+    db.rollback()
+    assert stored_keys(f"visits/{visit.id}/") == []  # staged files included
 
 
 def test_the_size_limit_comes_from_the_settings(db, world, visit, monkeypatch):
@@ -79,14 +96,14 @@ def test_the_size_limit_comes_from_the_settings(db, world, visit, monkeypatch):
         add(db, world, visit, data=data)
 
 
-def test_delete_removes_the_row_and_both_files(db, world, visit, media_dir):
+def test_delete_removes_the_row_and_both_files(db, world, visit):
     photo, _ = add(db, world, visit)
-    paths = [media_dir / photo.path, media_dir / photo.thumb_path]
+    keys = sorted([photo.path, photo.thumb_path])
     photos.delete_photo(db, user=world["users"]["shopper"], visit=visit, photo_id=photo.id)
     assert photos.photos_by_item(db, visit.id) == {}
-    assert all(p.exists() for p in paths)  # kept until the deletion commits
+    assert stored_keys(f"visits/{visit.id}/") == keys  # kept until the deletion commits
     db.commit()
-    assert not any(p.exists() for p in paths)
+    assert stored_keys(f"visits/{visit.id}/") == []
     with pytest.raises(NotFound):
         photos.delete_photo(db, user=world["users"]["shopper"], visit=visit, photo_id=photo.id)
 
@@ -104,7 +121,7 @@ def test_uploads_to_a_submitted_visit_are_refused(db, world, visit):
         add(db, world, visit)
 
 
-def test_the_stored_thumbnail_is_small(db, world, visit, media_dir):
+def test_the_stored_thumbnail_is_small(db, world, visit):
     photo, _ = add(db, world, visit, data=jpeg((3000, 2000)))
-    thumb = Image.open(io.BytesIO((media_dir / photo.thumb_path).read_bytes()))
+    thumb = Image.open(io.BytesIO(stored_bytes(photo.thumb_path) or b""))
     assert max(thumb.size) == 320

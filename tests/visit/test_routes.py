@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlmodel import select
 
-from app.models import Answer, VisitStatus
-from tests.conftest import csrf_of, login
+from app.models import Answer, Photo, VisitStatus
+from tests.conftest import csrf_of, login, stored_bytes
 from tests.visit.conftest import COMPLETE, make_visit
 from tests.visit.helpers import encoded, jpeg, png_bomb, truncated_jpeg
 
@@ -183,14 +183,18 @@ def test_reloading_shows_every_saved_answer(shopper, db, visit):
     assert all(f"note {n}</textarea>" in page for n in range(len(COMPLETE)))
 
 
+@pytest.mark.usefixtures("media_backend")  # the media directory, then S3: same answers
 def test_photo_upload_view_and_delete(shopper, client, db, visit):
     response = upload(shopper, visit, jpeg((1200, 800), gps=True))
     assert response.status_code == 201
     body = response.json()
-    image = shopper.get(body["url"])
+    photo = db.get(Photo, body["id"])
+    image = shopper.get(body["url"])  # streamed by the app after its check, never a redirect
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
     assert "private" in image.headers["cache-control"]
-    assert shopper.get(body["thumb"]).status_code == 200
+    assert image.content == stored_bytes(photo.path)
+    thumb = shopper.get(body["thumb"])
+    assert thumb.status_code == 200 and thumb.content == stored_bytes(photo.thumb_path)
     again = upload(shopper, visit, jpeg((1200, 800)))  # same client id: the same photo
     assert again.json()["id"] == body["id"] and again.json()["created"] is False
     deleted = shopper.post(f"{body['url']}/delete", headers=JSON)
@@ -232,6 +236,7 @@ def test_a_photo_sent_as_octet_stream_with_no_name_is_accepted_by_content(shoppe
     assert response.status_code == 201
 
 
+@pytest.mark.usefixtures("media_backend")
 def test_photos_are_served_only_to_users_who_may_see_the_visit(client, db, world, version):
     visit = make_visit(db, world, version)
     login(client, "shopper", "shopper-pass")
