@@ -15,6 +15,7 @@ import re
 import shutil
 import stat
 import time
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -27,7 +28,7 @@ from app.db import new_session
 from app.models import Branch, Region, ReportJob, Wave, utcnow
 from app.models.base import row_id
 from app.reports import cache
-from app.reports.jobs import export_branches, get_job
+from app.reports.jobs import export_branches, owned
 from app.reports.service import render_branch, report_filename
 from app.reports.summary import render_summary
 from app.settings import Settings, get_settings
@@ -96,15 +97,21 @@ def _results(
 def run_job(
     job_id: int,
     *,
+    owner: str | None = None,
     workers: int | None = None,
     settings: Settings | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReportJob:
-    """Render every branch of a claimed job into its ZIP with the summary; returns the job."""
+    """Render every branch of a claimed job into its ZIP with the summary; returns the job.
+
+    `owner`: the claim it runs under (`jobs.claim`); every write checks it still holds,
+    so a run that was taken over stops (`jobs.LostClaim`) instead of overwriting the other.
+    Running it again gives the same ZIP: it is idempotent.
+    """
     settings = settings or get_settings()
-    workers = workers or os.cpu_count() or 1
+    workers = workers or settings.report_processes or os.cpu_count() or 1
     with new_session() as db:
-        job = get_job(db, job_id=job_id)
+        job = owned(db, job_id, owner)
         wave = db.get(Wave, job.wave_id)
         assert wave is not None  # job.wave_id is a non-null foreign key
         region = db.get(Region, job.region_id) if job.region_id else None
@@ -115,43 +122,61 @@ def run_job(
     directory = settings.resolved_media_dir / EXPORT_DIRNAME
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"job-{job_id}.zip"
+    for leftover in directory.glob(f".job-{job_id}-*.part"):  # of runs that died: ours now
+        leftover.unlink(missing_ok=True)
+    partial = directory / f".job-{job_id}-{uuid.uuid4().hex[:12]}.part"
     failures: list[dict[str, str]] = []
     done, last = 0, 0.0
     tasks = [(b, (row_id(b), row_id(wave), job.language)) for b in branches]
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
-        for branch, (ok, payload) in _results(tasks, min(workers, max(len(tasks), 1)), settings):
-            if ok:
-                _add_file(archive, report_filename(branch, wave, job.language), Path(payload))
-            else:
-                failures.append({"branch": branch.code, "error": payload})
-            done += 1
-            now = time.monotonic()
-            if now - last >= PROGRESS_EVERY or done == len(tasks):
-                _save_progress(job_id, done, failures)
-                last = now
-            if progress:
-                progress(done, len(tasks))
-        with new_session(write=False) as db:
-            current = db.get(Wave, wave.id)  # this session's copy of the wave
-            assert current is not None  # job.wave_id is a non-null foreign key
-            summary = render_summary(
-                db,
-                wave=current,
-                region=region,
-                failures=failures,
-                lang=job.language,
-            )
-        archive.writestr(_entry("00-summary.pdf"), summary)
-    cache.prune()
-    with new_session() as db:
-        job = get_job(db, job_id=job_id)
-        job.status, job.done, job.failures = "done", done, failures
-        job.path = str(target.relative_to(settings.resolved_media_dir))
-        job.finished_at = utcnow()
-        db.add(job)
-        prune_exports(db, settings=settings)
-        db.commit()  # the job is finished: its ZIP is on disk and may be downloaded now
-        return job
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
+            pool = min(workers, max(len(tasks), 1))
+            for branch, (ok, payload) in _results(tasks, pool, settings):
+                if ok:
+                    _add_file(archive, report_filename(branch, wave, job.language), Path(payload))
+                else:
+                    failures.append({"branch": branch.code, "error": payload})
+                done += 1
+                now = time.monotonic()
+                if now - last >= PROGRESS_EVERY or done == len(tasks):
+                    _save_progress(job_id, owner, done, failures)
+                    last = now
+                if progress:
+                    progress(done, len(tasks))
+            with new_session(write=False) as db:
+                current = db.get(Wave, wave.id)  # this session's copy of the wave
+                assert current is not None  # job.wave_id is a non-null foreign key
+                summary = render_summary(
+                    db,
+                    wave=current,
+                    region=region,
+                    failures=failures,
+                    lang=job.language,
+                )
+            archive.writestr(_entry("00-summary.pdf"), summary)
+        with partial.open("rb") as handle:
+            os.fsync(handle.fileno())
+        cache.prune()
+        with new_session() as db:
+            job = owned(db, job_id, owner)
+            job.status, job.done, job.failures, job.error = "done", done, failures, None
+            job.path = str(target.relative_to(settings.resolved_media_dir))
+            job.finished_at = utcnow()  # owner stays: the run that made the ZIP
+            db.add(job)
+            prune_exports(db, settings=settings)
+            db.flush()  # the claim still holds and the rows are written: only the commit is left
+            # Renamed before the commit that offers it: a complete ZIP is in place whenever
+            # the job says done; a run killed in between leaves the job running, and the run
+            # that takes it over writes the same file again.
+            os.replace(partial, target)
+            try:
+                db.commit()  # the job is finished: its ZIP is on disk and may be downloaded now
+            except Exception:
+                target.unlink(missing_ok=True)  # no row offers it: leave no file behind
+                raise
+            return job
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def prune_exports(db: Session, *, settings: Settings) -> int:
@@ -176,9 +201,11 @@ def prune_exports(db: Session, *, settings: Settings) -> int:
     return len(old)
 
 
-def _save_progress(job_id: int, done: int, failures: list[dict[str, str]]) -> None:
+def _save_progress(
+    job_id: int, owner: str | None, done: int, failures: list[dict[str, str]]
+) -> None:
     with new_session() as db:
-        job = get_job(db, job_id=job_id)
+        job = owned(db, job_id, owner)
         job.done, job.failures = done, list(failures)
         db.add(job)
         db.commit()  # progress is read by the page's polling while the job still runs
