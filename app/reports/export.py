@@ -122,8 +122,7 @@ def run_job(
     directory = settings.resolved_media_dir / EXPORT_DIRNAME
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"job-{job_id}.zip"
-    for leftover in directory.glob(f".job-{job_id}-*.part"):  # of runs that died: ours now
-        leftover.unlink(missing_ok=True)
+    discard_partials(job_id, settings=settings)  # of runs that died: the job is ours now
     partial = directory / f".job-{job_id}-{uuid.uuid4().hex[:12]}.part"
     failures: list[dict[str, str]] = []
     done, last = 0, 0.0
@@ -176,6 +175,13 @@ def run_job(
                 raise
             return job
     finally:
+        partial.unlink(missing_ok=True)
+
+
+def discard_partials(job_id: int, *, settings: Settings | None = None) -> None:
+    """Delete the unfinished ZIPs of a job's earlier runs (call only when none is alive)."""
+    directory = (settings or get_settings()).resolved_media_dir / EXPORT_DIRNAME
+    for partial in directory.glob(f".job-{job_id}-*.part"):
         partial.unlink(missing_ok=True)
 
 

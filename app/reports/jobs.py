@@ -185,10 +185,12 @@ def claim(db: Session, job_id: int, *, owner: str, settings: Settings | None = N
     job = db.get(ReportJob, job_id)
     if job is None or job.status in ("done", "failed"):
         return "finished"
-    if job.status == "running" and job.heartbeat_at and not _is_stale(job, settings):
-        return "busy"
-    mark_failed(job_id, f"stopped {job.attempts} times before it finished (attempts used up)")
-    return "finished"
+    dead = job.status == "queued" or _is_stale(job, settings)
+    if job.attempts >= settings.job_max_attempts and dead:
+        db.commit()  # end this read: mark_failed writes in its own session (one SQLite writer)
+        mark_failed(job_id, f"stopped {job.attempts} times before it finished (attempts used up)")
+        return "finished"
+    return "busy"  # a live run has it (or just gave it back): look again later
 
 
 def _is_stale(job: ReportJob, settings: Settings) -> bool:
@@ -323,6 +325,9 @@ def mark_failed(job_id: int, message: str) -> None:
             job.finished_at = utcnow()
             db.add(job)
             db.commit()  # no request commits for a worker: store it so the progress bar stops
+    from app.reports.export import discard_partials
+
+    discard_partials(job_id)  # a killed last run's unfinished ZIP: no run will finish it
 
 
 def requeue_stale(settings: Settings | None = None) -> list[int]:

@@ -210,6 +210,37 @@ def test_start_up_requeues_only_jobs_whose_heartbeat_stopped(committed):
     assert _job(dead_id).attempts == 1
 
 
+def test_a_job_whose_runs_keep_dying_fails_for_good_and_leaves_no_partial_zip(committed):
+    """Killed runs count as attempts: the last one's job fails with the reason, its temp gone."""
+    from app.db import new_session
+    from app.models import utcnow
+    from app.reports.jobs import claim
+    from app.settings import get_settings
+
+    settings = get_settings()
+    exports = settings.resolved_media_dir / "report-exports"
+    with new_session() as db:
+        job = ReportJob(
+            wave_id=committed["programme"].waves[-1].id,
+            status="running",
+            owner="gone:2:b",
+            heartbeat_at=utcnow() - timedelta(seconds=settings.job_stale_seconds + 5),
+            attempts=settings.job_max_attempts,
+        )
+        db.add(job)
+        db.commit()
+        job_id = job.id
+    exports.mkdir(parents=True, exist_ok=True)
+    partial = exports / f".job-{job_id}-deadbeef.part"
+    partial.write_bytes(b"PK half a zip")
+    with new_session() as db:
+        assert claim(db, job_id, owner="me:3:c") == "finished"
+    failed = _job(job_id)
+    assert failed.status == "failed" and "attempts used up" in failed.error
+    assert failed.attempts == settings.job_max_attempts, "no further run was started"
+    assert not partial.exists()
+
+
 def test_a_worker_process_runs_the_export_the_page_queued(broker_env, workers):
     worker = workers(broker_env)
     from app.db import new_session
