@@ -374,3 +374,17 @@ def test_an_export_queued_while_redis_is_unreachable_fails_at_once_saying_so(
     job = _job(job_id)
     assert job.status == "failed" and job.error.startswith("job queue unreachable")
     assert "The export stopped: job queue unreachable" in fragment
+
+
+def test_the_worker_command_without_a_broker_says_which_setting_is_missing(committed):
+    env = os.environ | {"BROKER_URL": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "worker"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "BROKER_URL: set it to a redis:// URL to run a worker" in done.stderr
