@@ -388,3 +388,25 @@ def test_the_worker_command_without_a_broker_says_which_setting_is_missing(commi
     )
     assert done.returncode == 2
     assert "BROKER_URL: set it to a redis:// URL to run a worker" in done.stderr
+
+
+def test_two_live_workers_never_run_the_same_export(broker_env, workers):
+    """Whichever worker takes it, the other never claims it while its heartbeat beats."""
+    from app.db import new_session
+    from app.models import Wave
+
+    with new_session(write=False) as db:
+        wave = db.exec(select(Wave).where(Wave.name == WAVE)).one()
+    pids = {str(workers(broker_env).pid), str(workers(broker_env).pid)}
+    with _hq_client() as client:
+        assert login(client, "hq", "hq-password-2026").status_code == 303
+        job_id = _start_export(client, wave.id, "en")
+        owners = set()
+        deadline = time.monotonic() + 180
+        while (job := _job(job_id)).status != "done":
+            assert time.monotonic() < deadline, job
+            if job.owner:
+                owners.add(job.owner)
+            time.sleep(0.05)
+    assert job.attempts == 1 and owners == {job.owner}, owners
+    assert job.owner.split(":")[1] in pids
