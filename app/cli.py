@@ -144,6 +144,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.worker import run
+
+    return run(threads=args.threads)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from app.errors import DomainError
     from app.reports.cli import run
@@ -227,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run queued jobs from BROKER_URL's queue")
+    worker.add_argument("--threads", type=int, default=1, help="jobs run at once (default 1)")
+    worker.set_defaults(func=cmd_worker)
 
     saved = commands.add_parser(
         "backup", help="copy the database, photos and reports into a new directory"

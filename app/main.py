@@ -35,7 +35,7 @@ from app.errors import Denied, DomainError, Forbidden
 from app.i18n import _, current_language, pick_language
 from app.maintenance import start_periodic_purge
 from app.models import SecurityEventKind
-from app.reports.jobs import dispatcher, requeue_interrupted
+from app.reports.jobs import resume_interrupted
 from app.routers import (
     account,
     admin_agencies,
@@ -244,8 +244,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     collector's scans: otherwise every full collection walks them all (~100 ms), and a
     large scorecard, which allocates many objects, triggers one every few requests.
     """
-    if requeue_interrupted():
-        dispatcher.kick()
+    resume_interrupted()
     if get_settings().gc_freeze:
         gc.collect()
         gc.freeze()

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     # False when browsers cannot reach S3_ENDPOINT_URL (a store on a private network): the
     # app then streams export ZIPs itself, as it always does photos.
     s3_presigned_downloads: bool = True
+    # The job queue (Redis, e.g. redis://127.0.0.1:6379/0). Empty: bulk exports run on a
+    # thread of the web process, as `make run` needs; set: `shopmirror worker` runs them.
+    broker_url: str = ""
+    broker_namespace: str = Field(default="shopmirror", pattern=r"^[A-Za-z0-9_.:-]{1,60}$")
+    # A running job writes a heartbeat this often; one silent for three beats is taken over.
+    job_heartbeat_seconds: int = Field(default=10, ge=1, le=3600)
+    # Runs of a job before it fails for good (a killed worker's run counts), and the first
+    # wait before a retry (doubled each time, at most an hour).
+    job_max_attempts: int = Field(default=3, ge=1, le=100)
+    job_retry_seconds: int = Field(default=15, ge=1, le=3600)
+    # Processes one bulk export renders its PDFs in (0: one per core).
+    report_processes: int = Field(default=0, ge=0, le=256)
     company_name: str = "ShopMirror"
     # The one zone office pages, exports and PDFs show times in (IANA name; empty: the
     # server's own zone), so a time means the same on every page and in every file.
@@ -119,6 +131,13 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be empty or a redis:// URL")
+        return value
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -159,6 +178,11 @@ class Settings(BaseSettings):
     def resolved_timezone(self) -> ZoneInfo:
         """The company's zone: the setting, else the server's (TZ, /etc/localtime), else UTC."""
         return ZoneInfo(self.company_timezone or _server_zone())
+
+    @property
+    def job_stale_seconds(self) -> int:
+        """How long a job's heartbeat may be silent before its run counts as dead."""
+        return 3 * self.job_heartbeat_seconds
 
     @property
     def is_sqlite(self) -> bool:

@@ -29,3 +29,9 @@ class ReportJob(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = timestamp(default=True)
     finished_at: datetime | None = timestamp(nullable=True)
+    # Who runs it now (a claim, see app.reports.jobs.claim) and when it last said so: a job
+    # whose heartbeat stopped is taken over; one with a live heartbeat never is.
+    owner: str | None = Field(default=None, max_length=100)
+    heartbeat_at: datetime | None = timestamp(nullable=True)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    error: str | None = Field(default=None, max_length=500)  # why the whole job failed

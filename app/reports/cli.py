@@ -14,9 +14,9 @@ from app.errors import Invalid
 from app.i18n import normalize_language
 from app.models import Region
 from app.models.base import row_id
-from app.reports.export import run_job, zip_file
+from app.reports.export import zip_file
 from app.reports.fonts import INSTALL_HINT, cjk_font
-from app.reports.jobs import claim, queue_export
+from app.reports.jobs import claim, new_owner, queue_export, run_claimed
 from app.reports.service import branch_report, find_branch, find_wave, pick_report_language
 from app.settings import LANGUAGES, get_settings
 
@@ -50,15 +50,17 @@ def all_reports(
             region = db.exec(select(Region).where(Region.code == region_code)).first()
             if region is None:
                 raise Invalid(f"--region: no region with code {region_code}")
-        job_id = row_id(queue_export(db, user=None, wave=wave, region=region, language=lang))
+        job = queue_export(db, user=None, wave=wave, region=region, language=lang, start=False)
+        job_id = row_id(job)
+    owner = new_owner()
     with new_session() as db:
-        if not claim(db, job_id):
+        if claim(db, job_id, owner=owner) != "claimed":
             raise Invalid("the export job was taken by another process")
 
     def progress(done: int, total: int) -> None:
         print(f"\r{done}/{total} reports", end="", file=sys.stderr, flush=True)
 
-    finished = run_job(job_id, workers=workers, progress=progress)
+    finished = run_claimed(job_id, owner=owner, workers=workers, progress=progress)
     print(file=sys.stderr)
     archive = zip_file(finished)
     chunks = storage.backend().open(archive) if archive else None

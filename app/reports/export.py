@@ -26,7 +26,7 @@ from app.db import new_session
 from app.models import Branch, Region, ReportJob, Wave, utcnow
 from app.models.base import row_id
 from app.reports import cache
-from app.reports.jobs import export_branches, get_job
+from app.reports.jobs import export_branches, owned
 from app.reports.service import render_branch, report_filename
 from app.reports.summary import render_summary
 from app.settings import Settings, get_settings
@@ -108,15 +108,21 @@ def _results(
 def run_job(
     job_id: int,
     *,
+    owner: str | None = None,
     workers: int | None = None,
     settings: Settings | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReportJob:
-    """Render every branch of a claimed job into its ZIP with the summary; returns the job."""
+    """Render every branch of a claimed job into its ZIP with the summary; returns the job.
+
+    `owner`: the claim it runs under (`jobs.claim`); every write checks it still holds,
+    so a run that was taken over stops (`jobs.LostClaim`) instead of overwriting the other.
+    Running it again gives the same ZIP: it is idempotent.
+    """
     settings = settings or get_settings()
-    workers = workers or os.cpu_count() or 1
+    workers = workers or settings.report_processes or os.cpu_count() or 1
     with new_session() as db:
-        job = get_job(db, job_id=job_id)
+        job = owned(db, job_id, owner)
         wave = db.get(Wave, job.wave_id)
         assert wave is not None  # job.wave_id is a non-null foreign key
         region = db.get(Region, job.region_id) if job.region_id else None
@@ -126,6 +132,7 @@ def run_job(
         db.commit()  # the progress bar polls from other sessions: it must see the total now
     store = storage.backend()
     key = f"{EXPORT_DIRNAME}/job-{job_id}.zip"
+    discard_partials(job_id, settings=settings)  # of runs that died: the job is ours now
     target = store.scratch(key)  # a local file first: the stored ZIP is never half-written
     failures: list[dict[str, str]] = []
     done, last = 0, 0.0
@@ -141,7 +148,7 @@ def run_job(
                 done += 1
                 now = time.monotonic()
                 if now - last >= PROGRESS_EVERY or done == len(tasks):
-                    _save_progress(job_id, done, failures)
+                    _save_progress(job_id, owner, done, failures)
                     last = now
                 if progress:
                     progress(done, len(tasks))
@@ -156,19 +163,40 @@ def run_job(
                     lang=job.language,
                 )
             archive.writestr(_entry("00-summary.pdf"), summary)
-        store.put_file(key, target, move=True)
+        with target.open("rb") as handle:
+            os.fsync(handle.fileno())
+        cache.prune()
+        with new_session() as db:
+            job = owned(db, job_id, owner)
+            job.status, job.done, job.failures, job.error = "done", done, failures, None
+            job.path = key
+            job.finished_at = utcnow()  # owner stays: the run that made the ZIP
+            db.add(job)
+            prune_exports(db, settings=settings)
+            db.flush()  # the claim still holds and the rows are written: only the commit is left
+            # Stored before the commit that offers it: a complete ZIP is in place whenever
+            # the job says done; a run killed in between leaves the job running, and the run
+            # that takes it over stores the same file again.
+            store.put_file(key, target, move=True)
+            try:
+                db.commit()  # the job is finished: its ZIP is stored and may be downloaded now
+            except Exception:
+                store.delete(key)  # no row offers it: leave no file behind
+                raise
+            return job
     finally:
-        target.unlink(missing_ok=True)  # moved into the store, or a failed job's leftovers
-    cache.prune()
-    with new_session() as db:
-        job = get_job(db, job_id=job_id)
-        job.status, job.done, job.failures = "done", done, failures
-        job.path = key
-        job.finished_at = utcnow()
-        db.add(job)
-        prune_exports(db, settings=settings)
-        db.commit()  # the job is finished: its ZIP is stored and may be downloaded now
-        return job
+        target.unlink(missing_ok=True)  # moved into the store, or a failed run's leftovers
+
+
+def discard_partials(job_id: int, *, settings: Settings | None = None) -> None:
+    """Delete the unfinished local ZIPs of a job's earlier runs (only when none is alive).
+
+    The local store builds a ZIP beside its target (`.job-N.zip.<random>.part`); the S3
+    store builds it in its scratch folder, which a dead process leaves to the system.
+    """
+    directory = (settings or get_settings()).resolved_media_dir / EXPORT_DIRNAME
+    for partial in directory.glob(f".job-{job_id}.zip.*.part"):
+        partial.unlink(missing_ok=True)
 
 
 def prune_exports(db: Session, *, settings: Settings) -> int:
@@ -193,9 +221,11 @@ def prune_exports(db: Session, *, settings: Settings) -> int:
     return len(old)
 
 
-def _save_progress(job_id: int, done: int, failures: list[dict[str, str]]) -> None:
+def _save_progress(
+    job_id: int, owner: str | None, done: int, failures: list[dict[str, str]]
+) -> None:
     with new_session() as db:
-        job = get_job(db, job_id=job_id)
+        job = owned(db, job_id, owner)
         job.done, job.failures = done, list(failures)
         db.add(job)
         db.commit()  # progress is read by the page's polling while the job still runs

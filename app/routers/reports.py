@@ -12,7 +12,7 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models import Region
 from app.reports.export import export_filename, zip_file
-from app.reports.jobs import dispatcher, get_job, queue_export
+from app.reports.jobs import get_job, queue_export, wake
 from app.reports.page import reports_page
 from app.reports.service import branch_report, find_branch, find_wave, pick_report_language
 from app.services.scorecards import visible_region
@@ -32,7 +32,7 @@ def index(
 ) -> Response:
     page = reports_page(db, wave_id=wave, region_id=region)
     if any(job.status in ("queued", "running") for job in page.jobs):
-        dispatcher.kick()  # resume work left queued (e.g. after a restart)
+        wake()  # resume work left queued in this process (e.g. after a restart)
     return render(request, "reports/index.html", {"page": page})
 
 
@@ -74,8 +74,7 @@ def start_export(
         visible_region(db, user=user, region_id=int(region_id)) if region_id.isdigit() else None
     )
     lang = pick_report_language(language, request.state.language)
-    queue_export(db, user=user, wave=wave, region=region, language=lang)
-    dispatcher.kick()
+    queue_export(db, user=user, wave=wave, region=region, language=lang)  # starts on commit
     target = f"/reports?wave={wave.id}" + (f"&region={region.id}" if region else "")
     return flash(redirect(request, target), _("The export has started."))
 

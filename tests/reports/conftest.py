@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -53,6 +54,42 @@ def demo_db(engine, tmp_path_factory) -> Iterator[Session]:
         session.commit()
         yield session
     demo_engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory, engine):
+    """A migrated database of its own with the programme committed; the app points at it."""
+    from app.db import get_engine, make_engine
+    from app.migrate import upgrade_head
+    from app.services.auth import create_user
+    from app.settings import get_settings
+
+    var_dir = tmp_path_factory.mktemp("export-var")
+    url = fresh_database_url(var_dir)
+    own = make_engine(url)
+    with own.connect() as conn:
+        upgrade_head(conn)
+        conn.commit()
+    with Session(own, expire_on_commit=False) as db:
+        programme = build_programme(db, media_dir=var_dir / "media")
+        programme.branches["E2"].timezone = "Mars/Olympus_Mons"
+        db.add(programme.branches["E2"])
+        create_user(db, username="hq", name="HQ", role="admin", password="hq-password-2026")
+        db.commit()
+    own.dispose()
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "VAR_DIR", "MEDIA_DIR")}
+    os.environ.update(DATABASE_URL=url, VAR_DIR=str(var_dir), MEDIA_DIR=str(var_dir / "media"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield {"url": url, "var_dir": var_dir, "programme": programme}
+    get_engine().dispose()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+    get_engine.cache_clear()
 
 
 def pdf_pages(data: bytes) -> list[str]:
