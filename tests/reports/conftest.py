@@ -70,17 +70,17 @@ def committed(tmp_path_factory, engine):
     with own.connect() as conn:
         upgrade_head(conn)
         conn.commit()
-    with Session(own, expire_on_commit=False) as db:
-        programme = build_programme(db, media_dir=var_dir / "media")
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "VAR_DIR", "MEDIA_DIR")}
+    os.environ.update(DATABASE_URL=url, VAR_DIR=str(var_dir), MEDIA_DIR=str(var_dir / "media"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    with Session(own, expire_on_commit=False) as db:  # its photos go to the store set above
+        programme = build_programme(db)
         programme.branches["E2"].timezone = "Mars/Olympus_Mons"
         db.add(programme.branches["E2"])
         create_user(db, username="hq", name="HQ", role="admin", password="hq-password-2026")
         db.commit()
     own.dispose()
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "VAR_DIR", "MEDIA_DIR")}
-    os.environ.update(DATABASE_URL=url, VAR_DIR=str(var_dir), MEDIA_DIR=str(var_dir / "media"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
     yield {"url": url, "var_dir": var_dir, "programme": programme}
     get_engine().dispose()
     for key, value in saved.items():
