@@ -156,6 +156,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         SHOPPER_POST, {"visit_id": "open_visit", "section_id": "=arrival"}, data={"v.greet": "yes"}
     ),
     ("POST", "/visits/{visit_id:int}/submit"): Row(SHOPPER_POST, {"visit_id": "open_visit"}),
+    ("POST", "/visits/{visit_id:int}/content-language"): Row(
+        SHOPPER_POST, {"visit_id": "open_visit"}, data={"language": "en"}
+    ),
     ("POST", "/visits/{visit_id:int}/photos"): Row(
         SHOPPER_POST, {"visit_id": "open_visit"}, data={"item_id": "shelf"}, photo=True
     ),

@@ -261,6 +261,7 @@ def test_the_purge_command_ends_expired_sessions(tmp_path):
 
 def test_the_server_runs_the_purge_periodically(monkeypatch):
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from app import maintenance
 
@@ -274,8 +275,9 @@ def test_the_server_runs_the_purge_periodically(monkeypatch):
 
     monkeypatch.setattr(maintenance.asyncio, "sleep", no_wait)
     monkeypatch.setattr(maintenance, "run_purge", lambda: runs.append(1))
-    with pytest.raises(asyncio.CancelledError):
-        asyncio.run(maintenance.purge_every(24))
+    with pytest.raises(asyncio.CancelledError), ThreadPoolExecutor(1) as thread:
+        # a loop of its own, in a thread: another test's loop may be running in this one
+        thread.submit(asyncio.run, maintenance.purge_every(24)).result()
     assert waits == [86400, 86400, 86400] and len(runs) == 2  # after each interval, not at start
     monkeypatch.setenv("PURGE_EVERY_HOURS", "0")
     get_settings.cache_clear()
@@ -293,13 +295,20 @@ def test_a_purge_that_stripped_visits_drops_the_cached_pdfs(tmp_path, monkeypatc
     from app import maintenance
     from app.reports import cache
 
-    monkeypatch.setattr(cache, "cache_dir", lambda: tmp_path)
-    (tmp_path / "old.pdf").write_bytes(b"%PDF")
-    os.utime(tmp_path / "old.pdf", (1_700_000_000, 1_700_000_000))  # rendered a while ago
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    stored = cache.store("old", b"%PDF")
+    path = tmp_path / stored
+    os.utime(path, (1_700_000_000, 1_700_000_000))  # rendered a while ago
     monkeypatch.setattr(maintenance, "session_scope", lambda: nullcontext(None))
     monkeypatch.setattr(retention, "purge", lambda db, now=None: retention.PurgeReport())
-    maintenance.run_purge()
-    assert (tmp_path / "old.pdf").exists()  # nothing stripped: the cache stays
-    monkeypatch.setattr(retention, "purge", lambda db, now=None: retention.PurgeReport(visits=1))
-    maintenance.run_purge()
-    assert not (tmp_path / "old.pdf").exists()
+    try:
+        maintenance.run_purge()
+        assert cache.is_cached("old")  # nothing stripped: the cache stays
+        monkeypatch.setattr(
+            retention, "purge", lambda db, now=None: retention.PurgeReport(visits=1)
+        )
+        maintenance.run_purge()
+        assert not cache.is_cached("old") and not path.exists()
+    finally:
+        get_settings.cache_clear()

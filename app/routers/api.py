@@ -256,7 +256,10 @@ def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport
 @router.get(
     "/visits/{external_id}",
     response_model=DeliveryReport,
-    responses={404: {"description": "No delivery of this agency has this `external_id`"}},
+    responses=_refusals(401, 404, 422)
+    | {
+        404: {"model": ApiError, "description": "No delivery of this agency has this `external_id`"}
+    },
 )
 def get_delivery(db: SessionDep, agency: AgencyDep, external_id: str) -> DeliveryReport:
     """Follow one of your deliveries by your own `external_id`: its review state

@@ -76,6 +76,7 @@ def openapi_schema(app, agency_secret):
 OPERATIONS = [
     ("POST", "/api/v1/visits"),
     ("GET", "/api/v1/visits/{visit_id}/score"),
+    ("GET", "/api/v1/visits/{external_id}"),
     ("POST", "/api/v1/visits/bulk"),
 ]
 
