@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -253,6 +254,24 @@ def shot(page, name: str) -> Path:
     path = OUTPUT / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def logged_in_language(page, server, role: str, language: str) -> Iterator[None]:
+    """Log in as `role` and read the office pages in `language` ("en" or "zh_CN").
+
+    The choice is stored on the user, so it is switched back afterwards: the next test
+    of the same server finds the account as it was.
+    """
+    log_in(page, server, role)
+    if language == "zh_CN":
+        switch_language(page)
+    try:
+        yield
+    finally:
+        if language == "zh_CN":
+            page.goto(server.url + "/")
+            switch_language(page)
 
 
 def switch_language(page, button: str = ".lang-switch button") -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in, shot, switch_language
+from tests.e2e.conftest import logged_in_language, shot
 from tests.visit.e2e_support import demo_server, query
 
 pytestmark = pytest.mark.e2e
@@ -31,15 +31,8 @@ def server(tmp_path_factory):
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_staff_informed_and_the_audit_trail_at_1280(desktop, server, language):
     page = desktop
-    log_in(page, server, "admin")
-    if language == "zh_CN":
-        switch_language(page)
-    try:
+    with logged_in_language(page, server, "admin", language):
         _check(page, server, language)
-    finally:
-        if language == "zh_CN":  # the choice is stored on the user: leave it as found
-            page.goto(server.url + "/")
-            switch_language(page)
 
 
 def _check(page, server, language):

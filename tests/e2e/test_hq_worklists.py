@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import log_in, shot, switch_language
+from tests.e2e.conftest import logged_in_language, shot
 from tests.visit.e2e_support import demo_server, execute, query
 
 pytestmark = pytest.mark.e2e
@@ -61,15 +61,8 @@ def _prepare(server, wave_id: int) -> tuple[int, int]:
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_dashboard_and_wave_page_at_1280(desktop, server, language):
     page = desktop
-    log_in(page, server, "admin")
-    if language == "zh_CN":
-        switch_language(page)
-    try:
+    with logged_in_language(page, server, "admin", language):
         _check(page, server, language)
-    finally:
-        if language == "zh_CN":  # the choice is stored on the user: leave it as found
-            page.goto(server.url + "/")
-            switch_language(page)
 
 
 def _check(page, server, language):

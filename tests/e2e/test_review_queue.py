@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from app.scoring.aggregate import code_key
-from tests.e2e.conftest import log_in, shot, switch_language
+from tests.e2e.conftest import logged_in_language, shot
 from tests.visit.e2e_support import demo_server, execute, query
 
 pytestmark = pytest.mark.e2e
@@ -59,15 +59,8 @@ def _selected(page, name: str) -> str:
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_queue_sorts_filters_and_shows_flags_at_1280(desktop, server, language):
     page = desktop
-    log_in(page, server, "reviewer")
-    if language == "zh_CN":
-        switch_language(page)
-    try:
+    with logged_in_language(page, server, "reviewer", language):
         _check(page, server, language)
-    finally:
-        if language == "zh_CN":  # the choice is stored on the user: leave it as found
-            page.goto(server.url + "/")
-            switch_language(page)
 
 
 def _check(page, server, language):
