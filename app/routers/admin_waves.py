@@ -111,6 +111,7 @@ def wave_detail(
     progress = waves.wave_progress(db, wave=wave)
     context = {
         "wave": wave,
+        "mix": waves.planned_mix(db, wave=wave),
         "progress": progress,
         "total": waves.wave_total(progress),
         "visits": waves.wave_visits(db, wave=wave, region_id=region or None, status=status),

@@ -32,7 +32,7 @@ from app.models import (
 from app.models.base import row_id
 from app.services import audit_trail, visit_policy
 from app.services.assignments import Bar, Eligibility, bar_count_label, bar_label, eligibility
-from app.services.checklists import document_of
+from app.services.checklists import checklist_of, document_of
 from app.services.csv_import import FieldErrors
 from app.services.visit_policy import Action, check_state, state_allows
 
@@ -107,6 +107,17 @@ def proposed_version_id(db: Session) -> int | None:
         select(Wave.checklist_version_id).order_by(col(Wave.starts_on).desc(), col(Wave.id).desc())
     ).first()
     return newest
+
+
+def planned_mix(db: Session, *, wave: Wave) -> list[tuple[str, int]]:
+    """The wave's mix of variants in its checklist's order (the order visits take them in).
+
+    The stored mapping keeps no order of its own (PostgreSQL's JSONB sorts its keys).
+    """
+    if not wave.variant_mix:
+        return []
+    order = checklist_of(db, wave).variant_ids
+    return [(v, wave.variant_mix[v]) for v in order if v in wave.variant_mix]
 
 
 def parse_mix(text: str) -> dict[str, int] | None:
