@@ -9,9 +9,10 @@ set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
-fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
-fc-list 2>/dev/null | grep -q "Noto Naskh Arabic" || missing+=(fonts-noto-core)
-ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+# (captured, not piped into `grep -q`: under pipefail fc-list's SIGPIPE would read as missing)
+[ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=(fonts-noto-cjk)
+[ -n "$(fc-list ':family=Noto Naskh Arabic' 2>/dev/null)" ] || missing+=(fonts-noto-core)
+[[ "$(ldconfig -p 2>/dev/null)" == *libpango-1.0* ]] || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
