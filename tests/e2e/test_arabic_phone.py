@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import PHONE, ROOT, log_in
+from tests.e2e.conftest import PHONE, ROOT, log_in, server_now
 from tests.visit.e2e_support import demo_server, execute, query, settle
 
 pytestmark = pytest.mark.e2e
@@ -60,8 +60,9 @@ def arabic_visit(server) -> int:
     (visit,) = query(
         server,
         "SELECT id FROM visit WHERE shopper_id = :s AND status IN ('assigned', 'in_progress') "
-        "AND due_from <= CURRENT_TIMESTAMP AND due_until >= CURRENT_TIMESTAMP ORDER BY id LIMIT 1",
+        "AND due_from <= :now AND due_until >= :now ORDER BY id LIMIT 1",
         s=shopper,
+        now=server_now().replace(tzinfo=None).isoformat(sep=" "),  # the app's clock, not the db's
     )[0]
     for table in ("answer", "photo", "auditevent", "visitscore"):
         execute(server, f"DELETE FROM {table} WHERE visit_id = :v", v=visit)

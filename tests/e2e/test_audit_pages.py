@@ -8,10 +8,12 @@ Screenshots: tests/output/audit-*.png.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import logged_in_language, shot
+from tests.e2e.conftest import logged_in_language, server_now, shot
 from tests.visit.e2e_support import demo_server, query
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +41,8 @@ def _check(page, server, language):
     branch_id, code = query(server, "SELECT id, code FROM branch ORDER BY code LIMIT 1")[0]
     who = "Zhang Wei (RM)" if language == "en" else "区域经理 张伟"
     page.goto(f"{server.url}/admin/branches/{branch_id}")
-    page.fill("input[name=staff_informed_on]", "2026-11-02")
+    informed_on = (server_now() - timedelta(days=30)).date().isoformat()  # a past day
+    page.fill("input[name=staff_informed_on]", informed_on)
     page.fill("input[name=staff_informed_by]", who)
     page.click("#staff-informed button")
     expect(page.locator("#staff-informed p.muted")).to_contain_text(who)
