@@ -48,6 +48,7 @@ def committed(request, tmp_path_factory, engine):
         "DATABASE_URL": url,
         "VAR_DIR": str(var_dir),
         "MEDIA_DIR": str(var_dir / "media"),
+        "BROKER_URL": "",  # these exports run in-process (tests/reports/test_worker.py: queued)
     }
     if request.param == "s3":
         environment |= s3_environment(request.getfixturevalue("s3_endpoint"))
