@@ -31,6 +31,8 @@ class Visit(SQLModel, table=True):
     status: str = Field(default=VisitStatus.assigned, max_length=20)
     channel: str = Field(default="in_person", max_length=20)
     scenario: str = Field(default="", max_length=2000)
+    # The wave's brief in further languages, copied with `scenario` ({language tag: text}).
+    scenario_translations: dict[str, str] | None = json_column()
     # The kind of visit among its checklist's `variants` (formats.md); None when it has none.
     variant: str | None = Field(default=None, max_length=80)
     due_from: datetime | None = timestamp(nullable=True)

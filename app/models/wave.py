@@ -20,6 +20,8 @@ class Wave(SQLModel, table=True):
     # up to visits_per_branch; None = each branch's visits take the variants in turn.
     variant_mix: dict[str, int] | None = json_column()
     scenario: str = Field(default="", max_length=2000)
+    # The brief in further languages, {language tag: text}; `scenario` is the one typed first.
+    scenario_translations: dict[str, str] | None = json_column()
     created_at: datetime = timestamp(default=True)
 
 
