@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -104,3 +105,11 @@ def pick_language(*, user_language: str | None, cookie: str | None, header: str 
 def content_language(language: str) -> str:
     """The BCP 47 tag for HTML `lang` and for picking user-entered checklist text."""
     return "zh-CN" if language == "zh_CN" else "en"
+
+
+def language_name(tag: str) -> str:
+    """A language's name in that language ("العربية", "English"), the tag when unknown."""
+    try:
+        return Locale.parse(tag.replace("-", "_")).get_display_name() or tag
+    except (ValueError, UnknownLocaleError):
+        return tag

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.i18n import content_language, current_language, gettext, ngettext
+from app.i18n import content_language, current_language, gettext, language_name, ngettext
 from app.models import Role, states
 from app.scoring import text_for
-from app.services import visit_policy
+from app.services import visit_policy, wave_brief
 from app.settings import get_settings
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -88,6 +88,11 @@ def translate_text(value: str | dict[str, str] | None) -> str:
     return text_for(value, content_language(current_language.get()))
 
 
+def brief(holder: Any, lang: str = "") -> str:
+    """A wave's or a visit's scenario brief in ``lang`` (default: the reader's language)."""
+    return wave_brief.brief_in(holder, lang or content_language(current_language.get()))
+
+
 def _make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -103,6 +108,8 @@ def _make_env() -> Environment:
     env.filters["officetime"] = office_time
     env.filters["visit_time"] = visit_policy.visit_time  # managers: to the quarter hour
     env.filters["tr"] = translate_text
+    env.filters["brief"] = brief
+    env.filters["language_name"] = language_name
     env.filters["tr_in"] = lambda value, lang: text_for(value, lang) if value else ""
     env.globals["states"] = states  # state enums: templates show `states.X.label_of(value)`
     env.globals["ui"] = env.get_template("macros.html").module

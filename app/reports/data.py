@@ -28,6 +28,7 @@ from app.scoring import text_for
 from app.services.checklists import checklist_of
 from app.services.scorecards import branch_scorecard
 from app.services.scorecards.types import ActionRow, BranchScorecard, DisputeRow, ItemFigure
+from app.services.wave_brief import brief_in
 from app.settings import get_settings
 
 CHART_WIDTH = 700.0  # px; the SVG scales to the column, so this sets the type size on paper
@@ -68,14 +69,16 @@ class BranchReport:
 
     @property
     def wave_brief(self) -> str:
-        """What HQ wrote for this wave (one language, as typed), when it adds to the scenario."""
-        brief = self.card.wave.scenario.strip()
+        """What HQ wrote for this wave, in the report's language when HQ wrote it in that
+        language (else as typed), when it adds to the scenario."""
+        brief = brief_in(self.card.wave, self.lang_tag).strip()
         return brief if brief != self.scenario_text else ""
 
     def visit_brief(self, detail: VisitDetail) -> str:
         """A visit's own brief, when it is not the wave's (the wave's is shown once, up front)."""
-        brief = detail.visit.scenario.strip()
-        return "" if brief in (self.card.wave.scenario.strip(), self.scenario_text) else brief
+        brief = brief_in(detail.visit, self.lang_tag).strip()
+        wave = brief_in(self.card.wave, self.lang_tag).strip()
+        return "" if brief in (wave, self.scenario_text) else brief
 
     @property
     def critical_failures(self) -> list[ItemFigure]:

@@ -12,7 +12,7 @@ from app.deps import AdminUser, SessionDep
 from app.forms import FormDep, optional_id
 from app.i18n import _, ngettext
 from app.models.base import row_id
-from app.services import assignments, waves
+from app.services import assignments, wave_brief, waves
 from app.services.branches import list_branches
 from app.services.checklist_admin import all_versions
 from app.services.csv_import import FieldErrors
@@ -33,10 +33,12 @@ def _int(value: str) -> int | None:
 
 
 def _form(request: Request, db, values: dict, errors: dict, status: int = 200) -> Response:
+    versions = all_versions(db)
     context = {
         "values": values,
         "errors": errors,
-        "versions": all_versions(db),
+        "versions": versions,
+        "brief_languages": wave_brief.brief_languages(v for _code, v in versions),
         "branches": list_branches(db, active=True),
     }
     return render(request, "admin/waves/new.html", context, status_code=status)
@@ -63,6 +65,7 @@ def wave_new(request: Request, db: SessionDep, user: AdminUser) -> Response:
 def wave_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep) -> Response:
     name, scenario = str(form.get("name", "")), str(form.get("scenario", ""))
     mix = str(form.get("variant_mix", ""))
+    translations = wave_brief.translations_from_form(form)
     starts_on = _date(str(form.get("starts_on", "")))
     ends_on = _date(str(form.get("ends_on", "")))
     version_id = _int(str(form.get("checklist_version_id", "")))
@@ -74,6 +77,7 @@ def wave_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep
         "checklist_version_id": version_id,
         "visits_per_branch": per_branch,
         "scenario": scenario,
+        "scenario_translations": translations,
         "variant_mix": mix,
     }
     branch_ids = [int(v) for v in form.getlist("branches") if isinstance(v, str) and v.isdigit()]
@@ -87,6 +91,7 @@ def wave_create(request: Request, db: SessionDep, user: AdminUser, form: FormDep
             checklist_version_id=version_id,
             visits_per_branch=per_branch,
             scenario=scenario,
+            scenario_translations=translations,
             variant_mix=mix,
         )
     except FieldErrors as exc:

@@ -11,13 +11,34 @@ def _primary(tag: str) -> str:
     return tag.split("-", 1)[0].lower()
 
 
+def text_in(text: Mapping[str, str] | None, lang: str) -> str | None:
+    """The entry of a language map written in ``lang``, or ``None`` when it has none.
+
+    Order: exact tag (``zh-CN``), its primary language (``zh``), another variant of that
+    language (``zh-TW``). No fallback: callers that have a default of their own use this.
+    """
+    if not text or not lang:
+        return None
+    if lang in text:
+        return text[lang]
+    lowered = {k.lower(): v for k, v in text.items()}
+    if lang.lower() in lowered:
+        return lowered[lang.lower()]
+    primary = _primary(lang)
+    if primary in lowered:
+        return lowered[primary]
+    for key, value in text.items():
+        if _primary(key) == primary:
+            return value
+    return None
+
+
 def text_for(text: str | Mapping[str, str] | None, lang: str, fallback: str = "en") -> str:
     """Pick the best string of a multilingual text for ``lang``.
 
     Checklists are written once for several languages; every screen and report asks
-    for one. Order: exact tag (``zh-CN``), its primary language (``zh``), another
-    variant of that language (``zh-TW``), then ``fallback`` the same way, then the
-    first entry. A plain string is the same in every language.
+    for one. Order: ``lang`` as `text_in` matches it, then ``fallback`` the same way,
+    then the first entry. A plain string is the same in every language.
     """
     if text is None:
         return ""
@@ -26,20 +47,16 @@ def text_for(text: str | Mapping[str, str] | None, lang: str, fallback: str = "e
     if not text:
         return ""
     for want in (lang, fallback):
-        if not want:
-            continue
-        if want in text:
-            return text[want]
-        lowered = {k.lower(): v for k, v in text.items()}
-        if want.lower() in lowered:
-            return lowered[want.lower()]
-        primary = _primary(want)
-        if primary in lowered:
-            return lowered[primary]
-        for key, value in text.items():
-            if _primary(key) == primary:
-                return value
+        found = text_in(text, want)
+        if found is not None:
+            return found
     return next(iter(text.values()))
+
+
+def brief_for(default: str, translations: Mapping[str, str] | None, lang: str) -> str:
+    """A wave's brief for a reader of ``lang``: the translation HQ wrote in that language,
+    else the default text as typed, else any translation (HQ may have typed none)."""
+    return text_in(translations, lang) or default or text_for(translations, lang)
 
 
 def languages_of(text: str | Mapping[str, str] | None) -> tuple[str, ...]:

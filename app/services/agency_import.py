@@ -37,6 +37,7 @@ from app.models.answer_codec import new_answer
 from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import DocumentError, VisitDocument, completeness, parse_visit, validate_answer
+from app.services import wave_brief
 from app.services.checklists import document_of
 from app.services.images import Processed, process
 from app.services.photos import MAX_PER_ITEM, record_photo
@@ -301,7 +302,7 @@ def _store(
         checklist_version_id=row_id(version),
         status=VisitStatus.submitted,
         channel=document_of(version).channel,
-        scenario=wave.scenario,
+        **wave_brief.visit_brief(wave),
         variant=parsed.variant,
         time_in=time_in,
         time_out=_aware(parsed.time_out, branch) if parsed.time_out else None,

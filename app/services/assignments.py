@@ -32,7 +32,7 @@ from app.models import (
     WaveBranch,
 )
 from app.models.base import row_id
-from app.services import audit_trail
+from app.services import audit_trail, wave_brief
 from app.services.checklists import document_of
 from app.services.fair_share import share
 
@@ -135,7 +135,7 @@ def _create_missing(db: Session, wave: Wave, branches: list[Branch]) -> int:
                     checklist_version_id=row_id(version),
                     status=VisitStatus.assigned,
                     channel=channel,
-                    scenario=wave.scenario,
+                    **wave_brief.visit_brief(wave),
                     variant=variants[slot] if slot < len(variants) else None,
                     due_from=_local(first, DAY_STARTS, branch),
                     due_until=_local(last, DAY_ENDS, branch),

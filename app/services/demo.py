@@ -35,7 +35,7 @@ from app.models import (
 from app.models.answer_codec import engine_values, new_answer, store
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import Item, photo_requirements, visible_items
-from app.services import auth
+from app.services import auth, wave_brief
 from app.services.checklists import document_of, import_checklist
 from app.services.photos import add_photo
 from app.services.scoring import record_score, rescore
@@ -341,6 +341,7 @@ def _wave(
         checklist_version_id=version_id,
         visits_per_branch=2,
         scenario="Ask for a phone under 3000 RMB, then complain about the wait.",
+        scenario_translations={"zh-CN": "询问一部 3000 元以下的手机，然后抱怨等待时间太长。"},
     )
     db.add(wave)
     db.flush()
@@ -380,7 +381,7 @@ def _visit(
         wave_id=wave.id,
         checklist_version_id=wave.checklist_version_id,
         status=VisitStatus.in_progress,
-        scenario=wave.scenario,
+        **wave_brief.visit_brief(wave),
         due_from=_local(start, 9, 0, branch),
         due_until=_local(end, 21, 0, branch),
         time_in=time_in,

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from sqlmodel import Session, col, select
 
-from app.i18n import _
+from app.i18n import _, language_name
 from app.models import (
     Answer,
     Branch,
@@ -38,6 +37,7 @@ from app.services.checklists import checklist_of
 from app.services.photos import photos_by_item
 from app.services.visit_policy import EDITABLE, VisitPermissions, day_label, for_visit
 from app.services.visits import timer_unit
+from app.services.wave_brief import brief_in
 
 
 @dataclass
@@ -183,14 +183,6 @@ def _notes(visit: Visit) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items() if v}
 
 
-def language_name(tag: str) -> str:
-    """A language's name in that language ("العربية", "English"), the tag when unknown."""
-    try:
-        return Locale.parse(tag.replace("-", "_")).get_display_name() or tag
-    except (ValueError, UnknownLocaleError):
-        return tag
-
-
 def text_language(doc: Checklist, *, user: User, lang: str) -> str | None:
     """The language the shopper reads this checklist in: their choice when the checklist has
     it, else the interface's when it has that, else its first (``None``: plain texts)."""
@@ -287,7 +279,7 @@ def build(
         visit=visit,
         branch=branch,
         name=text_for(doc.name, lang) or (version.name if version else ""),
-        scenario=_scenario(visit.scenario, text_for(doc.scenario, lang)),
+        scenario=_scenario(brief_in(visit, lang), text_for(doc.scenario, lang)),
         sections=sections,
         perms=for_visit(db, user=user, visit=visit),
         general_note=notes.get("", ""),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -30,7 +31,7 @@ from app.models import (
     WaveBranch,
 )
 from app.models.base import row_id
-from app.services import audit_trail, visit_policy
+from app.services import audit_trail, visit_policy, wave_brief
 from app.services.assignments import Bar, Eligibility, bar_count_label, bar_label, eligibility
 from app.services.checklists import checklist_of, document_of
 from app.services.csv_import import FieldErrors
@@ -164,13 +165,15 @@ def create_wave(
     visits_per_branch: int | None,
     branch_ids: list[int],
     scenario: str = "",
+    scenario_translations: Mapping[str, str] | None = None,
     variant_mix: str = "",
 ) -> Wave:
     """Plan a wave; its checklist version is fixed so every visit in it is comparable.
 
     ``variant_mix`` ("enquiry: 1, transaction: 2": visits per branch of each kind) plans
     the kinds of visit when the checklist has variants; left empty, each branch's visits
-    take them in turn.
+    take them in turn. ``scenario_translations`` ({language tag: text}) carries the brief
+    in further languages than the default ``scenario``.
     """
     errors: dict[str, str] = {}
     name = name.strip()
@@ -197,8 +200,7 @@ def create_wave(
     found = db.exec(select(Branch.id).where(col(Branch.id).in_(ids), Branch.active)).all()
     if not ids or len(found) != len(ids):
         errors["branches"] = _("Choose at least one active branch.")
-    if len(scenario) > 2000:
-        errors["scenario"] = _("At most 2000 characters.")
+    errors |= wave_brief.brief_errors(scenario, scenario_translations or {})
     mix = parse_mix(variant_mix)
     if mix is None:
         errors["variant_mix"] = _("Write each kind of visit with its number: enquiry: 1, call: 2")
@@ -218,6 +220,7 @@ def create_wave(
         checklist_version_id=checklist_version_id,
         visits_per_branch=visits_per_branch,
         scenario=scenario.strip(),
+        scenario_translations=wave_brief.cleaned(scenario_translations or {}),
         variant_mix=mix or None,
     )
     db.add(wave)

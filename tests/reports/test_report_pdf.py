@@ -7,8 +7,10 @@ import re
 
 import pytest
 from pypdf import PdfReader
+from sqlmodel import select
 
 from app.i18n import current_language
+from app.models import Visit
 from app.reports.service import branch_report, render_branch
 from app.services.scorecards import branch_scorecard
 from tests.reports.conftest import pdf_images, pdf_pages, pdf_text
@@ -226,3 +228,18 @@ def test_a_wave_brief_is_shown_once_not_on_every_visit(db, programme):
     assert text.count("Ask for a phone under 3000 RMB.") == 1
     assert "Wave brief Ask for a phone under 3000 RMB." in text
     assert "Brief for this visit" not in text
+
+
+def test_the_wave_brief_is_in_the_readers_language(db, programme):
+    wave = programme.waves[-1]
+    wave.scenario = "Ask for a phone under 3000 RMB."  # what its visits were given
+    wave.scenario_translations = {"zh-CN": "询问一部 3000 元以下的手机。"}
+    db.add(wave)
+    for visit in db.exec(select(Visit).where(Visit.wave_id == wave.id)):
+        visit.scenario_translations = wave.scenario_translations  # copied as assignments do
+        db.add(visit)
+    db.flush()
+    en = pdf_text(_report(db, programme, lang="en"))
+    zh = "".join(pdf_text(_report(db, programme, lang="zh_CN")).split())
+    assert "Wave brief Ask for a phone under 3000 RMB." in en and "询问" not in en
+    assert "询问一部3000元以下的手机。" in zh and "Askforaphone" not in zh
