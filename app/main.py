@@ -34,6 +34,7 @@ from app.deps import (
 from app.errors import Denied, DomainError, Forbidden
 from app.i18n import _, current_language, pick_language
 from app.maintenance import start_periodic_purge
+from app.memory import limit_malloc_arenas
 from app.models import SecurityEventKind
 from app.reports.jobs import resume_interrupted
 from app.routers import (
@@ -317,6 +318,7 @@ def body_limit_for(path: str) -> int:
 
 
 def create_app() -> FastAPI:
+    limit_malloc_arenas()  # before the thread pool exists: photo decodes stay bounded
     settings = get_settings()
     settings.resolved_secret_key()  # fail at start, not at the first login
     app = FastAPI(
