@@ -17,7 +17,7 @@ from app.db import new_session, session_scope
 from app.errors import Denied, Forbidden
 from app.models import Role, User, UserSession
 from app.security import new_token, same
-from app.services import audit_trail
+from app.services import audit_trail, two_factor
 from app.services.auth import mark_seen, needs_seen, session_for_token
 
 SESSION_COOKIE = "sm_session"
@@ -28,6 +28,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class LoginRequired(Exception):
     """No valid session: pages redirect to the login form."""
+
+
+class TwoFactorSetupRequired(Exception):
+    """An HQ account without two-factor login while REQUIRE_TOTP_FOR_HQ is on."""
 
 
 class CsrfFailed(Exception):
@@ -142,9 +146,15 @@ async def csrf_protect(request: Request, auth: AuthDep) -> None:
         raise CsrfFailed
 
 
-def get_current_user(auth: AuthDep) -> User:
+# What an HQ account that must still turn on two-factor login may reach meanwhile.
+SETUP_PATHS = ("/account/", "/logout", "/language")
+
+
+def get_current_user(request: Request, auth: AuthDep) -> User:
     if auth is None:
         raise LoginRequired
+    if two_factor.setup_required(auth[1]) and not request.url.path.startswith(SETUP_PATHS):
+        raise TwoFactorSetupRequired
     return auth[1]
 
 

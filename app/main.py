@@ -26,6 +26,7 @@ from app.deps import (
     PRE_CSRF_COOKIE,
     CsrfFailed,
     LoginRequired,
+    TwoFactorSetupRequired,
     client_address,
     csrf_protect,
     get_log_db,
@@ -54,12 +55,13 @@ from app.routers import (
     reports,
     review,
     scorecards,
+    two_factor,
     visits,
 )
 from app.services import security_log
 from app.settings import get_settings
 from app.static_files import CompressedStaticFiles
-from app.web import is_htmx, redirect, render
+from app.web import flash, is_htmx, redirect, render
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -193,6 +195,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, (Denied, Forbidden)):
             response.background = BackgroundTask(_log_refusal, request)
         return response
+
+    @app.exception_handler(TwoFactorSetupRequired)
+    async def two_factor_setup(request: Request, _exc: TwoFactorSetupRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Two-factor login required"}, status_code=403)
+        message = _("HQ accounts turn on two-factor login before anything else.")
+        return flash(redirect(request, "/account/two-factor", status_code=302), message, "error")
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -332,6 +341,7 @@ def create_app() -> FastAPI:
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         account,
+        two_factor,
         home,
         visits,
         photos,

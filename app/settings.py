@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # A session unused this long ends (OWASP ASVS V7): shoppers' phones, office browsers.
     idle_hours_shopper: int = Field(default=12, ge=1)
     idle_hours_office: int = Field(default=8, ge=1)
+    # HQ accounts must turn on two-factor login (TOTP) before they reach any HQ page.
+    require_totp_for_hq: bool = False
     dispute_window_days: int = Field(default=7, ge=0)
     # Privacy (ESOMAR/MSPA): visits older than this many months lose photos, GPS, free texts
     # and their shopper (scores stay); 0 keeps them forever. `shopmirror purge` applies it,

@@ -143,6 +143,20 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/login"): Row(everyone(400), data={"username": "shopper", "password": "wrong"}),
     ("GET", "/account/password"): Row((LOGIN, OK, OK, OK, OK, LOGIN)),
     ("POST", "/account/password"): Row((LOGIN, INVALID, INVALID, INVALID, INVALID, LOGIN)),
+    # The login's second step: without a right password a moment ago, back to the login.
+    ("GET", "/login/code"): Row(everyone(SEE_OTHER)),
+    ("POST", "/login/code"): Row(everyone(SEE_OTHER), data={"code": "123456"}),
+    # Two-factor login: office accounts only; shoppers are told "not found".
+    ("GET", "/account/two-factor"): Row((LOGIN, NOT_FOUND, OK, OK, OK, LOGIN)),
+    ("POST", "/account/two-factor/enable"): Row(
+        (LOGIN, NOT_FOUND, INVALID, INVALID, INVALID, LOGIN)
+    ),
+    ("POST", "/account/two-factor/recovery-codes"): Row(
+        (LOGIN, NOT_FOUND, SEE_OTHER, SEE_OTHER, SEE_OTHER, LOGIN)
+    ),
+    ("POST", "/account/two-factor/disable"): Row(
+        (LOGIN, NOT_FOUND, INVALID, INVALID, INVALID, LOGIN)
+    ),
     ("POST", "/logout"): Row(everyone(SEE_OTHER)),
     ("POST", "/language"): Row(everyone(SEE_OTHER), data={"language": "zh-CN"}),
     ("GET", "/"): Row((LOGIN, OK, OK, OK, OK, LOGIN)),
@@ -211,6 +225,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/admin/users/{user_id:int}"): Row(admin_only(OK), {"user_id": "user"}),
     ("POST", "/admin/users/{user_id:int}"): Row(admin_only(INVALID), {"user_id": "user"}),
     ("POST", "/admin/users/{user_id:int}/active"): Row(
+        admin_only(SEE_OTHER), {"user_id": "user"}
+    ),
+    ("POST", "/admin/users/{user_id:int}/two-factor/reset"): Row(
         admin_only(SEE_OTHER), {"user_id": "user"}
     ),
     # HQ: waves and single visits.

@@ -20,7 +20,14 @@ from app.models.states import (
     SecurityEventKind,
     VisitStatus,
 )
-from app.models.user import LoginThrottle, ManagerRegion, Role, User, UserSession
+from app.models.user import (
+    LoginThrottle,
+    ManagerRegion,
+    RecoveryCode,
+    Role,
+    User,
+    UserSession,
+)
 from app.models.visit import Answer, AuditEvent, Photo, Visit, VisitScore
 from app.models.wave import Wave, WaveBranch
 
@@ -46,6 +53,7 @@ __all__ = [
     "LoginThrottle",
     "ManagerRegion",
     "Photo",
+    "RecoveryCode",
     "Region",
     "ReportJob",
     "ReportJobStatus",

@@ -178,6 +178,7 @@ class SecurityEventKind(LabelledState):
     login_failed = "login_failed"
     denied = "denied"
     admin_change = "admin_change"
+    two_factor = "two_factor"  # turned on or off (by the user, or by HQ for a lost phone)
 
     @property
     def label(self) -> str:
@@ -186,6 +187,7 @@ class SecurityEventKind(LabelledState):
             SecurityEventKind.login_failed: _("Failed login"),
             SecurityEventKind.denied: _("Access refused"),
             SecurityEventKind.admin_change: _("Admin change"),
+            SecurityEventKind.two_factor: _("Two-factor login"),
         }[self]
 
 

@@ -36,6 +36,21 @@ class User(SQLModel, table=True):
     home_region_id: int | None = Field(default=None, foreign_key="region.id")
     active: bool = True
     created_at: datetime = timestamp(default=True)
+    # TOTP two-factor login (office roles, app.services.two_factor): the base32 secret, set
+    # while enrolling and kept once confirmed; `totp_enabled_at` says it is on.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = timestamp(nullable=True)
+    # The last 30-second step whose code was accepted: a code is good once, never replayed.
+    totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger())
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that stands in for the authenticator app (its sha256 only)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = timestamp(nullable=True)
 
 
 class ManagerRegion(SQLModel, table=True):

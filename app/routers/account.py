@@ -1,18 +1,28 @@
-"""Login, logout and the language switch."""
+"""Login (the password, then the two-factor code when the account has it), logout and the
+language switch."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
-from app.deps import LANGUAGE_COOKIE, SESSION_COOKIE, AuthDep, CurrentUser, SessionDep
+from app.deps import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    AuthDep,
+    CurrentUser,
+    SessionDep,
+    client_address,
+)
 from app.errors import DomainError
 from app.i18n import _, normalize_language
-from app.services import auth
+from app.models import User
+from app.models.base import row_id
+from app.services import auth, two_factor
 from app.services.csv_import import FieldErrors
 from app.settings import get_settings
 from app.web import flash, redirect, render
@@ -89,8 +99,26 @@ def login(
             {"next": _safe_next(next), "error": exc.message, "username": username},
             status_code=exc.status if exc.status == 429 else 400,
         )
+    if two_factor.enabled(user):  # the password is right: now the second step
+        response = redirect(request, f"/login/code?next={quote(_safe_next(next))}")
+        response.set_cookie(
+            PENDING_COOKIE,
+            _pending_serializer().dumps(row_id(user)),
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().secure_cookies,
+            max_age=PENDING_SECONDS,
+        )
+        return response
+    return _logged_in(request, db, user, next)
+
+
+def _logged_in(request: Request, db: SessionDep, user: User, next: str) -> Response:
+    """Start the session and set its cookies (after the password, and the code when asked)."""
     token = auth.start_session(db, user=user)
-    response = redirect(request, _safe_next(next))
+    target = "/account/two-factor" if two_factor.setup_required(user) else _safe_next(next)
+    response = redirect(request, target)
+    response.delete_cookie(PENDING_COOKIE)
     settings = get_settings()
     response.set_cookie(
         SESSION_COOKIE,
@@ -111,6 +139,54 @@ def login(
     if user.language:  # the account's saved language follows it to every device
         _set_language_cookie(response, user.language)
     return response
+
+
+PENDING_COOKIE = "sm_2fa"
+PENDING_SECONDS = 300  # the code must follow the password within five minutes
+
+
+def _pending_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().resolved_secret_key(), salt="two-factor-login")
+
+
+def _pending_user(request: Request, db: SessionDep) -> User | None:
+    """The account whose password was right a moment ago, from its signed cookie."""
+    raw = request.cookies.get(PENDING_COOKIE)
+    if not raw:
+        return None
+    try:
+        user_id = _pending_serializer().loads(raw, max_age=PENDING_SECONDS)
+    except BadSignature:
+        return None
+    user = db.get(User, user_id) if isinstance(user_id, int) else None
+    return user if user and user.active and two_factor.enabled(user) else None
+
+
+@router.get("/login/code")
+def login_code_form(request: Request, db: SessionDep, next: str = "/") -> Response:
+    if _pending_user(request, db) is None:
+        return redirect(request, f"/login?next={quote(_safe_next(next))}")
+    return render(request, "login_code.html", {"next": _safe_next(next)})
+
+
+@router.post("/login/code")
+def login_code(
+    request: Request,
+    db: SessionDep,
+    code: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    user = _pending_user(request, db)
+    if user is None:
+        message = _("The login took too long. Enter your password again.")
+        return flash(redirect(request, f"/login?next={quote(_safe_next(next))}"), message, "error")
+    try:
+        auth.second_factor(db, user=user, code=code, address=client_address(request))
+    except DomainError as exc:
+        context = {"next": _safe_next(next), "error": exc.message}
+        status = exc.status if exc.status == 429 else 400
+        return render(request, "login_code.html", context, status_code=status)
+    return _logged_in(request, db, user, next)
 
 
 def _set_language_cookie(response: Response, language: str) -> None:

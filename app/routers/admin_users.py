@@ -12,6 +12,7 @@ from app.deps import AdminUser, SessionDep
 from app.forms import FormDep, csv_source, import_result
 from app.i18n import _
 from app.models import Region, Role, User
+from app.services import two_factor
 from app.services import users as svc
 from app.services.branches import list_regions
 from app.services.csv_import import FieldErrors
@@ -149,3 +150,12 @@ def user_active(
         else _("User %(name)s deactivated.", name=target.username)
     )
     return flash(redirect(request, "/admin/users"), message, "success")
+
+
+@router.post("/{user_id:int}/two-factor/reset")
+def two_factor_reset(request: Request, db: SessionDep, user: AdminUser, user_id: int) -> Response:
+    """A lost phone: HQ turns the account's two-factor login off (it can be turned on again)."""
+    target = svc.get_user(db, user_id=user_id)
+    two_factor.disable(db, user=target, password="", actor=user)
+    message = _("Two-factor login turned off for %(name)s.", name=target.username)
+    return flash(redirect(request, f"/admin/users/{user_id}"), message, "success")

@@ -8,10 +8,10 @@ from sqlmodel import Session, col, delete, select
 
 from app.errors import Invalid
 from app.i18n import _
-from app.models import ManagerRegion, Role, User, UserSession, utcnow
+from app.models import ManagerRegion, Role, SecurityEventKind, User, UserSession, utcnow
 from app.models.base import row_id
 from app.security import hash_password, needs_rehash, new_token, token_digest, verify_password
-from app.services import security_log, throttle
+from app.services import security_log, throttle, two_factor
 from app.services.csv_import import FieldErrors
 from app.services.passwords import password_problem
 from app.settings import get_settings
@@ -48,6 +48,29 @@ def authenticate(
     throttle.release(db, keys)
     throttle.purge(db)
     return user
+
+
+def second_factor(db: Session, *, user: User, code: str, address: str) -> None:
+    """The login's second step, throttled like the password: six digits are guessed fast.
+
+    Counted and committed before the code is checked, as `authenticate` does, so a failed
+    code stays counted and logged; a right one takes its count back.
+    """
+    keys = throttle.keys_for(f"2fa:{user.username}", address[:64], known_device=True)
+    throttle.reserve(db, keys)
+    event = security_log.record(
+        db,
+        kind=SecurityEventKind.login_failed,
+        user_id=row_id(user),
+        username=user.username,
+        address=address,
+        detail="two-factor code",
+    )
+    db.commit()
+    how = two_factor.check(db, user=user, code=code)
+    event.kind, event.detail = SecurityEventKind.login, f"two-factor: {how}"
+    db.add(event)
+    throttle.release(db, keys)
 
 
 def start_session(db: Session, *, user: User) -> str:
