@@ -93,6 +93,12 @@ def brief(holder: Any, lang: str = "") -> str:
     return wave_brief.brief_in(holder, lang or content_language(current_language.get()))
 
 
+def pct_class(value: float | None) -> str:
+    """The class that draws a share of 100 (app.css `pct-N`): no style attribute, which the
+    Content-Security-Policy would refuse."""
+    return f"pct-{max(0, min(100, round(value or 0)))}"
+
+
 def _make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -109,6 +115,7 @@ def _make_env() -> Environment:
     env.filters["visit_time"] = visit_policy.visit_time  # managers: to the quarter hour
     env.filters["tr"] = translate_text
     env.filters["brief"] = brief
+    env.filters["pct"] = pct_class
     env.filters["language_name"] = language_name
     env.filters["tr_in"] = lambda value, lang: text_for(value, lang) if value else ""
     env.globals["states"] = states  # state enums: templates show `states.X.label_of(value)`

@@ -31,6 +31,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from app.deps import PRE_CSRF_COOKIE, SESSION_COOKIE
+from app.main import APP_CSP
 from app.models import (
     Branch,
     CorrectiveAction,
@@ -44,6 +45,7 @@ from app.models import (
 )
 from app.security import token_digest
 from tests.admin.factories import make_visit, make_wave, mini_version
+from tests.csp_check import OWN_POLICY, csp_problems
 
 ROLES = ("anonymous", "shopper", "reviewer", "manager", "admin", "agency")
 
@@ -583,6 +585,12 @@ def test_route_by_role_and_scope(matrix, method, path):
         for side in ("A", "B") if _has_object(row, world.sides["A"]) else ("A",):
             response = _call(client, world, connection, method, path, row, role, side)
             expected = _expected(cell, side)
+            if response.headers.get("content-type", "").startswith("text/html") and not (
+                path.startswith(OWN_POLICY)
+            ):
+                assert response.headers["content-security-policy"] == APP_CSP, role
+                blocked = csp_problems(response.text)
+                assert not blocked, f"{role} side {side}: the CSP would refuse {blocked}"
             if response.status_code != expected:
                 wrong.append(
                     f"{role} side {side}: {response.status_code} (expected {expected}) "

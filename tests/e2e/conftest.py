@@ -19,9 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Page as SyncPage
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import copy_database, fresh_database_url
 
@@ -182,8 +185,7 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        if CLOCK_OFFSET:
-            _rehearse_demo_day(browser)
+        _watch_contexts(browser)
         yield browser
         browser.close()
 
@@ -206,16 +208,69 @@ def install_clock(page_or_context, at: datetime) -> None:
         page_or_context.clock.install(time=at)
 
 
-def _rehearse_demo_day(browser) -> None:
-    """Every context of this browser starts with its clock on DEMO_DAY, like the servers'."""
+# What Chromium refused under the app's Content-Security-Policy during the current test.
+CSP_VIOLATIONS: list[str] = []
+
+
+# Chromium logs a refusal to DevTools but not to the page's console, which is what Playwright
+# hears: the page's own `securitypolicyviolation` event says it there instead.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  "Content Security Policy refused " + e.effectiveDirective + " (" + (e.blockedURI || "?") +
+  ") at " + e.sourceFile + ":" + e.lineNumber + ": " + (e.sample || "")));
+"""
+
+
+def _note_csp_violation(message) -> None:
+    # /docs and /redoc have a policy of their own, whose refusals (ReDoc's logo from its CDN)
+    # are the point: tests/e2e/test_api_docs.py checks nothing leaves the site.
+    page_url = message.page.url if message.page else message.location.get("url", "")
+    if urlsplit(page_url).path.startswith(("/docs", "/redoc")):
+        return
+    if message.type == "error" and "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.location.get('url', '?')}: {message.text}")
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """Every browser test also proves the pages it drives break no rule of the CSP (an inline
+    script or style the browser would drop, silently, on a shopper's phone)."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
+
+
+def _wait_for_function(page, expression, arg=None, *, timeout=None, polling=None):
+    """`Page.wait_for_function` without `eval` in the page: Playwright's own compiles the
+    predicate inside the page, which the app's CSP (no 'unsafe-eval') refuses. This polls
+    with `evaluate`, which DevTools runs outside the page's policy."""
+    deadline = time.monotonic() + (timeout if timeout is not None else 30000) / 1000
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeoutError(f"wait_for_function timed out: {expression[:120]}")
+        page.wait_for_timeout(polling if isinstance(polling, int | float) else 100)
+
+
+SyncPage.wait_for_function = _wait_for_function  # type: ignore[method-assign, assignment]
+
+
+def _watch_contexts(browser) -> None:
+    """Every context of this browser reports CSP refusals and, when the suite runs on the
+    demo day, starts with its clock there, like the servers'."""
     new_context = browser.new_context
 
-    def new_context_on_demo_day(**options):
+    def watched_context(**options):
         context = new_context(**options)
-        context.clock.install(time=device_now())
+        if CLOCK_OFFSET:
+            context.clock.install(time=device_now())
+        context.add_init_script(CSP_REPORTER)
+        context.on("console", _note_csp_violation)
         return context
 
-    browser.new_context = new_context_on_demo_day
+    browser.new_context = watched_context
 
 
 def _page(browser, viewport, **options):
