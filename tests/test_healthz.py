@@ -15,7 +15,7 @@ import pytest
 from app import health
 from app.settings import get_settings
 from tests.conftest import s3_environment, use_storage
-from tests.reports.test_worker import REDIS_URL
+from tests.reports.conftest import REDIS_URL
 
 ALL_OK = {"status": "ok", "database": "ok", "broker": "not configured", "storage": "ok"}
 
