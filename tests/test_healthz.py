@@ -7,6 +7,7 @@ server (a bucket that does not exist for a broken one) and the media directory.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 
@@ -98,12 +99,17 @@ def test_an_unreachable_database_is_down(client, monkeypatch):
 
 
 def test_a_part_that_hangs_does_not_stall_the_answer(client, redis_url, monkeypatch):
-    """The balancer gets its 503 at the deadline, not when the hung part gives up."""
+    """The balancer gets its 503 at the deadline, not when the hung part gives up (here:
+    never, until the test releases it; the margin is for a loaded machine)."""
     monkeypatch.setattr(get_settings(), "broker_url", redis_url)
     monkeypatch.setattr(health, "DEADLINE", 0.5)
-    monkeypatch.setattr(health, "check_broker", lambda: time.sleep(5))
+    release = threading.Event()
+    monkeypatch.setattr(health, "check_broker", lambda: release.wait(60))
     started = time.monotonic()
-    response = client.get("/healthz")
-    took = time.monotonic() - started
+    try:
+        response = client.get("/healthz")
+    finally:
+        took = time.monotonic() - started
+        release.set()
     assert response.status_code == 503 and response.json()["broker"] == "down"
-    assert took < 3, f"answered after {took:.1f} s"
+    assert took < 20, f"answered after {took:.1f} s"
