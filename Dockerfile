@@ -1,5 +1,7 @@
 # ShopMirror production image: WeasyPrint's libraries, Chinese and Arabic/Hebrew fonts, a non-root user,
-# migrations at start, then uvicorn. Demo data is never loaded here; create the first
+# migrations at start (under a lock: instances started together run them once), then uvicorn.
+# The same image runs the job worker (`shopmirror worker`) and the one-shot migration of
+# compose.yaml (docs/deploy.md, "Topology"). Demo data is never loaded here; create the first
 # admin with: docker exec -it <container> shopmirror create-admin <username>
 FROM python:3.11-slim-bookworm
 

@@ -150,6 +150,38 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return run(threads=args.threads)
 
 
+def cmd_job(args: argparse.Namespace) -> int:
+    """`rescore` and `warm-reports`: queue the job (BROKER_URL), or run it here and wait."""
+    from app import queue, tasks
+    from app.db import new_session
+    from app.errors import DomainError
+    from app.i18n import normalize_language
+    from app.models.base import row_id
+    from app.reports.service import find_wave
+    from app.settings import LANGUAGES, get_settings
+
+    language = normalize_language(args.lang) if args.lang else get_settings().default_language
+    if language not in LANGUAGES:
+        return _fail(f"--lang: must be one of {', '.join(LANGUAGES)}")
+    try:
+        with new_session(write=False) as db:
+            wave = find_wave(db, args.wave)
+    except DomainError as exc:
+        return _fail(f"wave: {exc.message}")
+    job_args: list[int | str] = [row_id(wave)]
+    if args.job == "warm_reports":
+        job_args.append(language)
+    if queue.enabled():
+        tasks.submit(args.job, *job_args)
+        print(f"Queued {args.job} of {wave.name} for the workers.")
+        return 0
+    result = tasks.perform(args.job, job_args)
+    if result is None:
+        return _fail(f"{args.job} of {wave.name} failed (the log says why)")
+    print(f"{args.job} of {wave.name}: {json.dumps(result, ensure_ascii=False)}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from app.errors import DomainError
     from app.reports.cli import run
@@ -237,6 +269,19 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run queued jobs from BROKER_URL's queue")
     worker.add_argument("--threads", type=int, default=1, help="jobs run at once (default 1)")
     worker.set_defaults(func=cmd_worker)
+
+    rescore = commands.add_parser(
+        "rescore", help="rescore a wave's visits, then warm its reports (a job with a broker)"
+    )
+    rescore.add_argument("wave", metavar="WAVE", help="wave name or id")
+    rescore.set_defaults(func=cmd_job, job="rescore_wave", lang=None)
+
+    warm = commands.add_parser(
+        "warm-reports", help="render a wave's reports into the cache (a job with a broker)"
+    )
+    warm.add_argument("wave", metavar="WAVE", help="wave name or id")
+    warm.add_argument("--lang", default=None, help="en or zh_CN (default: DEFAULT_LANGUAGE)")
+    warm.set_defaults(func=cmd_job, job="warm_reports")
 
     saved = commands.add_parser(
         "backup", help="copy the database, photos and reports into a new directory"

@@ -27,7 +27,14 @@ WRITER_WAIT = 30  # seconds, as busy_timeout
 def make_engine(url: str) -> Engine:
     """Create an engine with the pragmas and begin behaviour the app relies on."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        settings = get_settings()
+        return create_engine(
+            url,
+            pool_pre_ping=True,  # a connection the server or a proxy dropped is replaced
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+        )
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

@@ -12,15 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import text
-from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.background import BackgroundTask
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import health
 from app.body_limit import MAX_BULK_BYTES, MB, BodyLimitMiddleware
-from app.db import new_session
 from app.deps import (
     LANGUAGE_COOKIE,
     PRE_CSRF_COOKIE,
@@ -378,13 +377,14 @@ def create_app() -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:
-        """For load balancers and the phone's connection check: is the database answering?"""
-        try:
-            with new_session(write=False) as db:
-                db.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        """For load balancers and the phone's connection check: are the parts reachable?
+
+        The database, the broker (when BROKER_URL is set) and the media store, each "ok",
+        "down" or "not configured"; 503 when one is down (`app.health`, within seconds).
+        """
+        healthy, parts = health.report()
+        body = {"status": "ok" if healthy else "unavailable", **parts}
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     # Outermost, so no middleware or handler reads a body before its size is checked.
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit_for)

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
 
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
+    # Each process's PostgreSQL connection pool (SQLite opens a connection per thread and
+    # has none to size): connections kept open, extra ones opened at a peak and closed
+    # after, and the seconds a request waits for a free one before it fails. An instance
+    # holds up to DB_POOL_SIZE + DB_MAX_OVERFLOW connections (docs/deploy.md: sizing).
+    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    db_max_overflow: int = Field(default=20, ge=0, le=1000)
+    db_pool_timeout: int = Field(default=30, ge=1, le=600)
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535)
     media_dir: Path | None = None

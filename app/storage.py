@@ -398,6 +398,41 @@ def backend() -> Backend:
     return LocalBackend()
 
 
+def probe(*, timeout: float) -> None:
+    """Raise unless the configured store can be used now (for `/healthz`).
+
+    S3: HEAD on the bucket (exists, credentials accepted) through a client of its own with
+    `timeout`-second connects and reads and no retries, so a dead store answers quickly.
+    Local: a tiny hidden file written, read back and deleted (the directory is writable).
+    """
+    settings = get_settings()
+    if settings.storage_backend == "s3":
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=settings.s3_endpoint_url or None,
+            region_name=settings.s3_region,
+            aws_access_key_id=settings.s3_access_key_id or None,
+            aws_secret_access_key=settings.s3_secret_access_key or None,
+            config=Config(
+                connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1}
+            ),
+        )
+        client.head_bucket(Bucket=settings.s3_bucket)
+        return
+    root = media_root()
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f".healthz-{uuid.uuid4().hex[:12]}"  # hidden: never listed as a file
+    try:
+        path.write_bytes(b"ok")
+        if path.read_bytes() != b"ok":
+            raise OSError(f"{root}: a probe file read back differently")
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def describe() -> str:
     """Where media live, in words for messages (`MEDIA_DIR (/x)` or `S3 bucket x`)."""
     settings = get_settings()

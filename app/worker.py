@@ -28,12 +28,14 @@ def run(*, threads: int = 1) -> int:
 
     from app.queue import QUEUE, get_broker
     from app.reports.jobs import export_actor, resume_interrupted
+    from app.tasks import task_actor
 
     if not get_settings().broker_url:
         raise SettingsError("BROKER_URL: set it to a redis:// URL to run a worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     broker = get_broker()
     export_actor()  # declare every actor before consuming
+    task_actor()
     worker = Worker(broker, queues={QUEUE}, worker_threads=threads)
     worker.queue_prefetch = threads  # hold no message another idle worker could start
     stopping = threading.Event()

@@ -46,17 +46,3 @@ def test_the_favicon_is_served_at_the_root(client):
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
     assert icon.content.startswith(b"\x89PNG")
-
-
-def test_healthz_reports_the_database(client, monkeypatch):
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
-    from sqlalchemy.exc import OperationalError
-
-    import app.main
-
-    def unreachable(**_kwargs):
-        raise OperationalError("connect", {}, ConnectionRefusedError("database down"))
-
-    monkeypatch.setattr(app.main, "new_session", unreachable)
-    down = client.get("/healthz")
-    assert down.status_code == 503 and down.json()["database"] == "down"

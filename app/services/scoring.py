@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -126,3 +127,40 @@ def record_score(db: Session, *, visit: Visit) -> ScoreResult:
         db.flush()
         refresh_branch_wave(db, branch_id=visit.branch_id, wave_id=visit.wave_id)
     return result
+
+
+def scored_branches(db: Session, *, wave_id: int) -> list[int]:
+    """The branches with a scored visit in the wave, in id order."""
+    query = (
+        select(Visit.branch_id)
+        .join(VisitScore, col(VisitScore.visit_id) == col(Visit.id))
+        .where(Visit.wave_id == wave_id)
+        .distinct()
+        .order_by(col(Visit.branch_id))
+    )
+    return list(db.exec(query))
+
+
+def rescore_branch_wave(db: Session, *, branch_id: int, wave_id: int) -> int:
+    """Rescore one branch's scored visits of a wave; returns how many scores changed.
+
+    Only a score the engine now computes differently is written, and the branch's
+    aggregate refreshed only then: running it again changes nothing (not even the
+    timestamps the report cache's keys read), so a repeated job is harmless and cheap.
+    """
+    visits = db.exec(
+        select(Visit)
+        .join(VisitScore, col(VisitScore.visit_id) == col(Visit.id))
+        .where(Visit.branch_id == branch_id, Visit.wave_id == wave_id)
+        .order_by(col(Visit.id))
+    ).all()
+    changed = 0
+    for visit in visits:
+        fresh = json.loads(json.dumps(compute(db, visit=visit).to_dict()))
+        if fresh != stored_result(db, visit=visit):
+            rescore(db, visit=visit)
+            changed += 1
+    if changed:
+        db.flush()
+        refresh_branch_wave(db, branch_id=branch_id, wave_id=wave_id)
+    return changed

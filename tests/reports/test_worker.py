@@ -10,117 +10,21 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import subprocess
 import sys
 import time
-import uuid
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from app.models import ReportJob
 from tests.conftest import csrf_of, login
-from tests.reports.conftest import pdf_text
+from tests.reports.conftest import clear_caches, pdf_text
 
 PROJECT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 WAVE = "R-2026-Q3"
-QUICK = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_RETRY_SECONDS": "2", "REPORT_PROCESSES": "1"}
-
-
-def _clear_caches() -> None:
-    from app import queue
-    from app.db import get_engine
-    from app.reports import jobs
-    from app.settings import get_settings
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    queue.get_broker.cache_clear()
-    jobs.export_actor.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def redis_namespace():
-    """A namespace of our own on the real Redis (other runs share the server); emptied after."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is not reachable under CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc}")
-    namespace = f"shopmirror-test-{uuid.uuid4().hex[:10]}"
-    yield namespace
-    for key in client.scan_iter(f"{namespace}*"):
-        client.delete(key)
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def broker_env(committed, redis_namespace):
-    """This process's app sends jobs to the broker; the env a worker is started with."""
-    settings = {"BROKER_URL": REDIS_URL, "BROKER_NAMESPACE": redis_namespace, **QUICK}
-    saved = {k: os.environ.get(k) for k in settings}
-    os.environ.update(settings)
-    _clear_caches()
-    yield os.environ | settings
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    _clear_caches()
-
-
-class Worker:
-    """`shopmirror worker` in a process group of its own (its render pool dies with it)."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "worker"],
-            cwd=PROJECT,
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while "shopmirror worker: ready" not in log.read_text():
-            assert self.process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"worker did not start: {log.read_text()}"
-            time.sleep(0.1)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def kill(self) -> None:
-        """SIGKILL the worker and everything it started: no chance to clean up or ack."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(30)
-
-
-@pytest.fixture
-def workers(tmp_path):
-    started: list[Worker] = []
-
-    def start(env: dict[str, str]) -> Worker:
-        worker = Worker(env, tmp_path / f"worker-{len(started) + 1}.log")
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.kill()
 
 
 def _job(job_id: int) -> ReportJob:
@@ -360,7 +264,7 @@ def test_an_export_queued_while_redis_is_unreachable_fails_at_once_saying_so(
     from app.models import Wave
 
     monkeypatch.setenv("BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
-    _clear_caches()
+    clear_caches()
     try:
         with new_session(write=False) as db:
             wave = db.exec(select(Wave).where(Wave.name == WAVE)).one()
@@ -370,7 +274,7 @@ def test_an_export_queued_while_redis_is_unreachable_fails_at_once_saying_so(
             fragment = _fragment(client, job_id)
     finally:
         monkeypatch.undo()
-        _clear_caches()
+        clear_caches()
     job = _job(job_id)
     assert job.status == "failed" and job.error.startswith("job queue unreachable")
     assert "The export stopped: job queue unreachable" in fragment
