@@ -440,6 +440,8 @@ def _item_of(number: int, row: Row, kind_type: str, state: _State) -> dict[str, 
             return _("kind %(kind)s cannot be a %(type)s question", kind=given, type=kind_type)
         if kind_type == "integer":
             item["integer"] = True
+        if item["kind"] == "measure" and "target" not in item and "scored" not in item:
+            item["scored"] = False  # a count or a price seen: information, not a standard
     else:
         return _unsupported(kind_type)
     _constraint(number, row, item, state)
@@ -556,7 +558,11 @@ def _top(
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {"format": 1}
     doc["code"] = _cell(settings, "form_id") or fallback_code
-    doc["name"] = _text(settings, columns, "form_title") or doc["code"]
+    doc["name"] = (
+        _text(settings, columns, "checklist_name")
+        or _text(settings, columns, "form_title")
+        or doc["code"]
+    )
     channel = _cell(settings, "channel")
     if channel is not None:
         doc["channel"] = channel

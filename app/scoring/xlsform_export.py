@@ -164,7 +164,10 @@ class _Writer:
     def settings(self) -> None:
         doc = self.doc
         row: dict[str, Cell] = {"form_id": doc["code"]}
-        self.put(row, "form_title", doc["name"])
+        name = doc["name"]  # XLSForm's form_title is one text: a map goes in checklist_name::
+        row["form_title"] = name if isinstance(name, str) else next(iter(name.values()))
+        if not isinstance(name, str):
+            self.put(row, "checklist_name", name)
         given = doc.get("languages")
         if given:
             row["default_language"] = f"{self.name(given[0])} ({given[0]})"
@@ -210,7 +213,7 @@ def _headers(rows: Sheet, first: tuple[str, ...], languages: list[str]) -> list[
 
 _SURVEY_FIRST = ("type", "name", "label", "hint", "required", "relevant", "constraint")
 _CHOICES_FIRST = ("list_name", "name", "label", "score", "na")
-_SETTINGS_FIRST = ("form_id", "form_title", "default_language", "languages", "channel")
+_SETTINGS_FIRST = ("form_id", "form_title", "checklist_name", "default_language", "languages", "channel")
 
 
 def checklist_to_workbook(checklist: Checklist, *, language_name: LanguageName) -> Workbook:

@@ -72,6 +72,14 @@ class _Cmp:
 
 
 @dataclass(frozen=True)
+class _Const:
+    """``true()`` or ``false()``: only as the filler of a one-part ``all`` or ``any``."""
+
+    value: bool
+    bare: bool = True
+
+
+@dataclass(frozen=True)
 class _Node:
     op: str  # and, or, not
     parts: tuple[Any, ...]
@@ -128,6 +136,11 @@ class _Parser:
             inner = self.chain("or")
             self.expect("punct", ")")
             return _Node("not", (_unbare(inner),))
+        if tok.kind == "word" and tok.text in ("true", "false"):
+            self.take()
+            self.expect("punct", "(")
+            self.expect("punct", ")")
+            return _Const(tok.text == "true")
         if tok.kind == "word" and tok.text == "selected":
             self.take()
             self.expect("punct", "(")
@@ -160,6 +173,8 @@ class _Parser:
 
 
 def _unbare(node: Any) -> Any:
+    if isinstance(node, _Const):
+        return node
     if isinstance(node, _Cmp):
         return _Cmp(node.ref, node.op, node.value, bare=False)
     return _Node(node.op, node.parts, bare=False)
@@ -187,13 +202,17 @@ def _mergeable(node: _Node) -> bool:
 
 
 def _condition(node: Any) -> dict[str, Any]:
+    if isinstance(node, _Const):
+        raise ExpressionError(_("true() and false() only fill a one-part and / or"))
     if isinstance(node, _Cmp):
         return _leaf([node])
     if node.op == "not":
         return {"not": _condition(node.parts[0])}
     if _mergeable(node):
         return _leaf(list(node.parts))
-    return {"all" if node.op == "and" else "any": [_condition(p) for p in node.parts]}
+    filler = _Const(node.op == "and")  # ``(c) and true()`` is all of one part
+    parts = [p for p in node.parts if p != filler]
+    return {"all" if node.op == "and" else "any": [_condition(p) for p in parts]}
 
 
 def parse_relevant(source: str) -> dict[str, Any]:
@@ -218,7 +237,10 @@ def write_relevant(cond: dict[str, Any]) -> str:
         return f"not({write_relevant(cond['not'])})"
     key = "all" if "all" in cond else "any"
     joiner = " and " if key == "all" else " or "
-    return joiner.join(f"({write_relevant(part)})" for part in cond[key])
+    parts = [f"({write_relevant(part)})" for part in cond[key]]
+    if len(parts) == 1:  # kept a part of its own by a filler that changes nothing
+        parts.append("true()" if key == "all" else "false()")
+    return joiner.join(parts)
 
 
 _BOUND = re.compile(r"^\s*\.\s*(>=|<=)\s*(-?\d+(?:\.\d+)?)\s*$")
