@@ -77,7 +77,7 @@ def _with_row(conversion: Conversion, message: str) -> str:
     row = conversion.row_of(message)
     if row is None:
         return message
-    return _("survey row %(row)s", row=row) + f": {message}"
+    return _("%(sheet)s row %(row)s", sheet="survey", row=row) + f": {message}"
 
 
 def language_name(tag: str) -> str:
