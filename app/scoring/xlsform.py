@@ -18,8 +18,7 @@ from typing import Any
 
 from .fields import LANG_RE
 from .messages import _
-from .xlsform_expr import VARIANT, ExpressionError, parse_bounds
-from .xlsform_expr import parse_min_chars, parse_relevant
+from .xlsform_expr import VARIANT, ExpressionError, parse_bounds, parse_min_chars, parse_relevant
 
 Row = dict[str, str]
 Rows = Sequence[tuple[int, Row]]  # (row number in the sheet, the row's cells by header)
@@ -417,7 +416,9 @@ def _item_of(number: int, row: Row, kind_type: str, state: _State) -> dict[str, 
         text = _text(row, state.columns, base)
         if text is not None:
             item[key] = text
-    group = next((g.text for g in reversed(state.stack) if g.text is not None and not g.section), None)
+    group = next(
+        (g.text for g in reversed(state.stack) if g.text is not None and not g.section), None
+    )
     if group is not None:
         item["group"] = group
     for key in ITEM_COLUMNS:
@@ -474,7 +475,9 @@ def _variant_question(number: int, row: Row, kind_type: str, state: _State) -> b
         {"id": c.name, **({"name": c.text} if c.text is not None else {})} for c in choices
     ]
     if not choices:
-        state.report(number, VARIANT, _("the choices sheet has no list %(list)s", list=select["list"]))
+        state.report(
+            number, VARIANT, _("the choices sheet has no list %(list)s", list=select["list"])
+        )
         state.variants = None
     return True
 
@@ -508,7 +511,9 @@ def _walk(survey: Rows, state: _State) -> None:
     repeat: tuple[int, int] | None = None  # (depth of begin/end inside it, its row)
     for number, row in survey:
         kind_type = re.sub(r"\s+", " ", (_cell(row, "type") or "").lower())
-        kind_type = re.sub(r"^(begin|end)[_ ]", r"\1 ", kind_type).replace("select one", "select_one")
+        kind_type = re.sub(r"^(begin|end)[_ ]", r"\1 ", kind_type).replace(
+            "select one", "select_one"
+        )
         name = _cell(row, "name") or ""
         if repeat is not None:
             if kind_type in ("begin repeat", "begin group"):
@@ -662,5 +667,3 @@ def _renumber(rows: dict[str, int], sections: list[dict[str, Any]]) -> dict[str,
             out[f"sections[{kept}].items[{j}]"] = rows[f"sections[{index}].items[{j}]"]
         kept += 1
     return out
-
-

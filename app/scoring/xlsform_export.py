@@ -75,7 +75,7 @@ class _Writer:
         return list_name
 
     def options(self, item: dict[str, Any]) -> str:
-        list_name = item["id"]
+        list_name = str(item["id"])
         self.lists.add(list_name)
         for option in item["options"]:
             extra: dict[str, Cell] = {"na": "yes"} if option.get("na") else {}
@@ -142,7 +142,10 @@ class _Writer:
                 group = item.get("group")
                 if group is not None:
                     runs += 1
-                    sub: dict[str, Cell] = {"type": "begin group", "name": f"{section['id']}-{runs}"}
+                    sub: dict[str, Cell] = {
+                        "type": "begin group",
+                        "name": f"{section['id']}-{runs}",
+                    }
                     self.put(sub, "label", group)
                     self.book.survey.append(sub)
             self.book.survey.append(self.item(item, item.get("when")))
@@ -213,7 +216,14 @@ def _headers(rows: Sheet, first: tuple[str, ...], languages: list[str]) -> list[
 
 _SURVEY_FIRST = ("type", "name", "label", "hint", "required", "relevant", "constraint")
 _CHOICES_FIRST = ("list_name", "name", "label", "score", "na")
-_SETTINGS_FIRST = ("form_id", "form_title", "checklist_name", "default_language", "languages", "channel")
+_SETTINGS_FIRST = (
+    "form_id",
+    "form_title",
+    "checklist_name",
+    "default_language",
+    "languages",
+    "channel",
+)
 
 
 def checklist_to_workbook(checklist: Checklist, *, language_name: LanguageName) -> Workbook:

@@ -51,9 +51,7 @@ def _tokens(source: str) -> list[_Tok]:
     while pos < len(source):
         match = _TOKEN.match(source, pos)
         if match is None or match.end() == pos:
-            raise ExpressionError(
-                _("cannot read %(part)s", part=repr(source[pos:].strip()[:30]))
-            )
+            raise ExpressionError(_("cannot read %(part)s", part=repr(source[pos:].strip()[:30])))
         pos = match.end()
         kind = match.lastgroup or "punct"
         out.append(_Tok(kind, match.group("name") if kind == "ref" else match.group(kind)))

@@ -92,9 +92,14 @@ def xlsform_bytes(checklist: Checklist) -> bytes:
     """The .xlsx XLSForm of a checklist version (survey, choices and settings sheets)."""
     book = checklist_to_workbook(checklist, language_name=language_name)
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    for sheet in wb.worksheets:  # the default empty sheet: the three named ones replace it
+        wb.remove(sheet)
     bold = Font(bold=True)
-    for title, rows in (("survey", book.survey), ("choices", book.choices), ("settings", book.settings)):
+    for title, rows in (
+        ("survey", book.survey),
+        ("choices", book.choices),
+        ("settings", book.settings),
+    ):
         ws = wb.create_sheet(title)
         headers = book.headers[title]
         ws.append(headers)

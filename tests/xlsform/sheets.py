@@ -38,5 +38,7 @@ def from_workbook(book: Workbook) -> Sheets:
         return [headers, *[[row.get(h, "") for h in headers] for row in rows]]
 
     return sheets(
-        table("survey", book.survey), table("choices", book.choices), table("settings", book.settings)
+        table("survey", book.survey),
+        table("choices", book.choices),
+        table("settings", book.settings),
     )

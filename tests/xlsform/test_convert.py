@@ -9,6 +9,7 @@ from hypothesis import given, settings
 
 from app.scoring import DocumentError, content_hash, parse_checklist
 from app.scoring.xlsform import convert
+from app.scoring.xlsform_export import checklist_to_workbook
 from app.scoring.xlsform_expr import (
     ExpressionError,
     parse_bounds,
@@ -16,7 +17,6 @@ from app.scoring.xlsform_expr import (
     parse_relevant,
     write_relevant,
 )
-from app.scoring.xlsform_export import checklist_to_workbook
 from tests.scoring.test_properties import extended_docs
 from tests.xlsform.sheets import YES_NO, from_workbook, sheets
 
@@ -103,7 +103,9 @@ def test_simple_constraints_give_min_and_max(source, bounds):
     assert parse_bounds(source) == bounds
 
 
-@pytest.mark.parametrize("source", [". > 0", ". >= 1 or . <= 3", "regex(., '^a')", ". >= 1 and . >= 2"])
+@pytest.mark.parametrize(
+    "source", [". > 0", ". >= 1 or . <= 3", "regex(., '^a')", ". >= 1 and . >= 2"]
+)
 def test_other_constraints_are_refused(source):
     with pytest.raises(ExpressionError):
         parse_bounds(source)
@@ -136,14 +138,26 @@ def test_string_length_gives_min_chars():
         (
             ["select_one yn", "clean", "Clean"],
             {},
-            [["list_name", "name", "label"], ["yn", "yes", "Y"], ["yn", "no", "N"], ["yn", "na", "-"]],
+            [
+                ["list_name", "name", "label"],
+                ["yn", "yes", "Y"],
+                ["yn", "no", "N"],
+                ["yn", "na", "-"],
+            ],
             {"id": "clean", "text": "Clean", "kind": "check", "required": False, "na": True},
         ),
         (
             ["select_one stars", "k", "Knowledge", "", "yes"],
             {},
             [["list_name", "name", "label"], *[["stars", str(n), str(n)] for n in range(0, 11)]],
-            {"id": "k", "text": "Knowledge", "kind": "rating", "required": True, "scale": 10, "from": 0},
+            {
+                "id": "k",
+                "text": "Knowledge",
+                "kind": "rating",
+                "required": True,
+                "scale": 10,
+                "from": 0,
+            },
         ),
         (
             ["select_one offer", "offer", "Offer", "", "yes"],
@@ -188,7 +202,13 @@ def test_string_length_gives_min_chars():
             ["decimal", "price", "Price seen"],
             {"scored": "no"},
             None,
-            {"id": "price", "text": "Price seen", "kind": "measure", "required": False, "scored": False},
+            {
+                "id": "price",
+                "text": "Price seen",
+                "kind": "measure",
+                "required": False,
+                "scored": False,
+            },
         ),
         (
             ["text", "story", "Story", "", "yes", "", "string-length(.) >= 80"],
@@ -200,7 +220,13 @@ def test_string_length_gives_min_chars():
             ["image", "front", "Storefront", "", "yes"],
             {"min_photos": "2"},
             None,
-            {"id": "front", "text": "Storefront", "kind": "photo", "required": True, "min_photos": 2},
+            {
+                "id": "front",
+                "text": "Storefront",
+                "kind": "photo",
+                "required": True,
+                "min_photos": 2,
+            },
         ),
         (
             ["select_one yes_no", "tidy", "Tidy", "", "yes"],
@@ -273,7 +299,10 @@ def test_groups_languages_conditions_and_settings():
     assert "group" not in arrival["items"][0]
     assert desk["when"] == {"not": {"item": "greet", "in": ["no"]}}
     checklist = parse_checklist(doc)
-    assert checklist.languages == ("ar", "en") and checklist.variant_ids == ("enquiry", "transaction")
+    assert checklist.languages == ("ar", "en") and checklist.variant_ids == (
+        "enquiry",
+        "transaction",
+    )
 
 
 # Each construct the checklist cannot carry, the row it is reported at and the message.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from io import BytesIO
 from pathlib import Path
@@ -18,7 +19,10 @@ from tests.admin.factories import MINI
 from tests.conftest import csrf_of, login
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKLISTS = [ROOT / "app/demo/retail-visit.yaml", ROOT / "tests/fixtures/arabic_service_centre.yaml"]
+CHECKLISTS = [
+    ROOT / "app/demo/retail-visit.yaml",
+    ROOT / "tests/fixtures/arabic_service_centre.yaml",
+]
 EXAMPLE = ROOT / "docs/examples/service-centre.xlsx"
 
 
@@ -170,7 +174,9 @@ def test_an_xlsform_upload_is_stored_and_downloads_as_the_same_checklist(client,
 
 def test_what_is_left_out_is_shown_by_row_before_anything_is_stored(client, db, world):
     login(client, "admin", "admin-pass")
-    response = _post(client, files={"file": ("kiosk.xlsx", WITH_LEFTOVERS, "application/octet-stream")})
+    response = _post(
+        client, files={"file": ("kiosk.xlsx", WITH_LEFTOVERS, "application/octet-stream")}
+    )
     assert response.status_code == 200
     page = response.text
     assert "What the checklist leaves out" in page
@@ -247,7 +253,10 @@ def test_an_invalid_yaml_file_is_kept_in_the_text_box_for_fixing(client, db, wor
     broken = MINI.replace("target: 30", "target: -5")
     first = _post(client, files={"file": ("mini.yaml", broken.encode(), "application/yaml")})
     assert first.status_code == 422
-    assert "File mini.yaml kept below — fix it there and resubmit, or choose another file." in first.text
+    assert (
+        "File mini.yaml kept below — fix it there and resubmit, or choose another file."
+        in first.text
+    )
     assert "target: -5" in first.text
     assert _hidden(first.text, "kept_name") == "mini.yaml"
     fixed = _post(client, text=broken.replace("target: -5", "target: 30"), kept_name="mini.yaml")
@@ -261,3 +270,27 @@ def test_the_report_page_in_chinese(client, db, world):
     assert page.status_code == 200
     assert "存储其余部分" in page.text and "What the checklist leaves out" not in page.text
     assert "无法转入重复组（repeat）" in page.text  # the core's messages too
+
+
+def test_only_hq_downloads_or_stores_an_xlsform(client, db, world):
+    login(client, "admin", "admin-pass")
+    _post(client, files={"file": ("mini.xlsx", xlsform_bytes(parse_checklist(MINI)), "x")})
+    client.post("/logout", data={"csrf_token": csrf_of(client)})
+    login(client, "manager", "manager-pass")
+    assert client.get("/admin/checklists/mini/1/download?format=xlsx").status_code == 404
+    token = csrf_of(client, "/")
+    kept = base64.b64encode(WITH_LEFTOVERS).decode()
+    refused = client.post(
+        "/admin/checklists",
+        data={"csrf_token": token, "kept": kept, "kept_name": "kiosk.xlsx", "store_rest": "1"},
+    )
+    assert refused.status_code == 404
+    assert [v.document["code"] for v in _versions(db)] == ["mini"]
+
+
+def test_a_kept_file_larger_than_a_form_field_usually_takes_comes_back(client, db, world):
+    login(client, "admin", "admin-pass")
+    big = base64.b64encode(b"x" * (1536 * 1024)).decode()  # 2 MB of text: over 1 MB
+    response = _post(client, kept=big, kept_name="big.xlsx")
+    assert response.status_code == 422
+    assert "big.xlsx: not a form this reader takes" in response.text
