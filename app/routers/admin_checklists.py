@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -34,20 +33,23 @@ def checklists(request: Request, db: SessionDep, user: AdminUser) -> Response:
 
 
 def _upload_of(file: UploadFile | None, text: str, kept: str, kept_name: str) -> Upload | None:
-    """The chosen file, else the file kept from the last answer, else the pasted text."""
+    """The chosen file, else the pasted text (where a kept YAML file waits to be fixed),
+    else the XLSForm kept from the last answer."""
     if file is not None and file.filename:
         return Upload(file.filename, file.file.read(MAX_UPLOAD + 1))
+    if text.strip():
+        return Upload("" if is_xlsform(kept_name) else kept_name, text.encode("utf-8"))
     if kept and is_xlsform(kept_name):
         try:
             return Upload(kept_name, base64.b64decode(kept, validate=True))
         except binascii.Error:
             return None
-    if text.strip():
-        return Upload(kept_name if not is_xlsform(kept_name) else "", text.encode("utf-8"))
     return None
 
 
-def _form_page(request: Request, db: SessionDep, outcome: Outcome | None, errors: list[str]) -> Response:
+def _form_page(
+    request: Request, db: SessionDep, outcome: Outcome | None, errors: list[str]
+) -> Response:
     """The checklists page with the upload's errors, keeping the chosen file."""
     upload = outcome.upload if outcome is not None else None
     kept = upload if upload is not None and upload.name else None
@@ -76,7 +78,9 @@ def upload(
 ) -> Response:
     source = _upload_of(file, text, kept, kept_name)
     if source is None:
-        return _form_page(request, db, None, [_("Choose a YAML, JSON or XLSForm file, or paste the checklist.")])
+        return _form_page(
+            request, db, None, [_("Choose a YAML, JSON or XLSForm file, or paste the checklist.")]
+        )
     if len(source.data) > MAX_UPLOAD:
         return _form_page(request, db, None, [_("The file is larger than 2 MB.")])
     outcome = checklist_upload.upload_checklist(

@@ -294,3 +294,31 @@ def test_a_kept_file_larger_than_a_form_field_usually_takes_comes_back(client, d
     response = _post(client, kept=big, kept_name="big.xlsx")
     assert response.status_code == 422
     assert "big.xlsx: not a form this reader takes" in response.text
+
+
+def test_text_pasted_after_a_kept_xlsform_is_what_counts(client, db, world):
+    login(client, "admin", "admin-pass")
+    kept = base64.b64encode(WITH_LEFTOVERS).decode()
+    response = _post(client, kept=kept, kept_name="kiosk.xlsx", text=MINI)
+    assert (
+        response.status_code == 303 and response.headers["location"] == "/admin/checklists/mini/1"
+    )
+
+
+def test_row_numbers_count_the_empty_rows_of_the_sheet():
+    data = xlsx(
+        [
+            ["type", "name", "label"],
+            ["begin group", "s", "S"],
+            [],
+            ["select_one yes_no", "a", "A"],
+            [None, None, None],
+            ["calculate", "c", None],
+            ["end group"],
+        ],
+        YES_NO,
+        SETTINGS,
+    )
+    conversion = read_xlsform(data, filename="k.xlsx")
+    assert [(p.row, p.name) for p in conversion.problems] == [(6, "c")]
+    assert conversion.rows == {"sections[0]": 2, "sections[0].items[0]": 4}
