@@ -182,7 +182,7 @@ def test_what_is_left_out_is_shown_by_row_before_anything_is_stored(client, db, 
     assert "What the checklist leaves out" in page
     assert re.search(r"<td class=\"num\">4</td><td><code>staff</code></td><td>a repeat", page)
     assert re.search(r"<td class=\"num\">8</td><td><code>total</code></td><td>calculate", page)
-    assert "Nothing is stored yet." in page
+    assert "kiosk.xlsx reads as the checklist kiosk: 1 section, 2 questions. Nothing is stored yet." in page
     assert _versions(db) == []
     assert 'href="/admin/checklists">Cancel</a>' in page
     # storing the rest posts the kept file back, with the CSRF token of the page
