@@ -13,7 +13,7 @@ from pyxform.xls2xform import convert as to_xform
 from sqlmodel import select
 
 from app.models import ChecklistVersion
-from app.scoring import DocumentError, content_hash, parse_checklist
+from app.scoring import DocumentError, condition_to_dict, content_hash, parse_checklist
 from app.services.xlsform import checklist_of, read_xlsform, xlsform_bytes
 from tests.admin.factories import MINI
 from tests.conftest import csrf_of, login
@@ -182,7 +182,10 @@ def test_what_is_left_out_is_shown_by_row_before_anything_is_stored(client, db, 
     assert "What the checklist leaves out" in page
     assert re.search(r"<td class=\"num\">4</td><td><code>staff</code></td><td>a repeat", page)
     assert re.search(r"<td class=\"num\">8</td><td><code>total</code></td><td>calculate", page)
-    assert "kiosk.xlsx reads as the checklist kiosk: 1 section, 2 questions. Nothing is stored yet." in page
+    assert (
+        "kiosk.xlsx reads as the checklist kiosk: 1 section, 2 questions. Nothing is stored yet."
+        in page
+    )
     assert _versions(db) == []
     assert 'href="/admin/checklists">Cancel</a>' in page
     # storing the rest posts the kept file back, with the CSRF token of the page
@@ -322,3 +325,104 @@ def test_row_numbers_count_the_empty_rows_of_the_sheet():
     conversion = read_xlsform(data, filename="k.xlsx")
     assert [(p.row, p.name) for p in conversion.problems] == [(6, "c")]
     assert conversion.rows == {"sections[0]": 2, "sections[0].items[0]": 4}
+
+
+def test_a_hand_made_bilingual_form_as_an_agency_writes_it():
+    en, fr = "label::English (en)", "label::French (fr)"
+    data = xlsx(
+        [
+            [
+                "type",
+                "name",
+                en,
+                fr,
+                "hint::English (en)",
+                "required",
+                "relevant",
+                "constraint",
+                "points",
+                "kano",
+                "hint::French (fr)",
+            ],
+            ["start", "start"],
+            ["deviceid", "device"],
+            ["select_one kind", "variant", "Kind of visit", "Type de visite", None, "yes"],
+            ["begin group", "accueil", "Welcome", "Accueil", None, None, None, None, None, None],
+            ["note", "intro", "Read the brief", "Lisez le brief"],
+            [
+                "select_one yes_no",
+                "greet",
+                "Greeted",
+                "Salué",
+                "Within 30 s",
+                "yes",
+                None,
+                None,
+                2,
+                "must",
+                "En 30 s",
+            ],
+            [
+                "integer",
+                "staff",
+                "Staff on the floor",
+                "Personnel",
+                None,
+                "yes",
+                None,
+                ". >= 0 and . <= 50",
+            ],
+            ["select_multiple extras", "extras", "Extras offered", "Extras"],
+            ["select_one offer or_other", "offer2", "Offer", "Offre"],
+            ["begin group", "desk", "At the desk", "Au guichet", None, None, "${variant} = 'call'"],
+            [
+                "select_one sat",
+                "sat",
+                "Satisfaction",
+                "Satisfaction",
+                None,
+                "yes",
+                "${greet} = 'yes'",
+            ],
+            ["end group"],
+            ["end group"],
+        ],
+        [
+            ["list_name", "name", en, fr],
+            ["yes_no", "yes", "Yes", "Oui"],
+            ["yes_no", "no", "No", "Non"],
+            ["kind", "walk_in", "Walk-in", "Visite"],
+            ["kind", "call", "Call", "Appel"],
+            ["extras", "bag", "Bag", "Sac"],
+            ["offer", "a", "A", "A"],
+            *[["sat", str(n), str(n), str(n)] for n in range(1, 6)],
+        ],
+        [["form_id", "form_title", "default_language"], ["agence", "Agency visit", "French (fr)"]],
+    )
+    conversion = read_xlsform(data, filename="agence.xlsx")
+    assert [(p.row, p.name) for p in conversion.problems] == [
+        (2, "start"),
+        (3, "device"),
+        (6, "intro"),
+        (9, "extras"),
+        (10, "offer2"),
+    ]
+    checklist = checklist_of(conversion)
+    assert checklist.languages == ("fr", "en")
+    assert checklist.variant_ids == ("walk_in", "call")
+    greet, staff, sat = checklist.all_items()
+    assert (greet.kind, greet.points, greet.kano, greet.help) == (
+        "check",
+        2,
+        "must",
+        {"en": "Within 30 s", "fr": "En 30 s"},
+    )
+    assert (staff.kind, staff.integer, staff.max, staff.scored) == ("measure", True, 50, False)
+    assert (sat.kind, sat.scale, sat.group) == (
+        "rating",
+        5,
+        {"en": "At the desk", "fr": "Au guichet"},
+    )
+    assert condition_to_dict(sat.when) == {
+        "all": [{"variant": ["call"]}, {"item": "greet", "in": ["yes"]}]
+    }
