@@ -345,6 +345,7 @@ def _select(
     if not choices:
         return _("the choices sheet has no list %(list)s", list=list_name)
     kind = item.pop("kind", None)
+    kind = kind.lower() if isinstance(kind, str) else kind
     names = [c.name for c in choices]
     scored = any(c.score is not None for c in choices)
     if kind == "check" or (

@@ -75,7 +75,8 @@ class _Writer:
         return list_name
 
     def options(self, item: dict[str, Any]) -> str:
-        list_name = str(item["id"])
+        # never one of the shared lists' names (yes_no, scale_1_5, labels, variant)
+        list_name = f"{item['id']}-options"
         self.lists.add(list_name)
         for option in item["options"]:
             extra: dict[str, Cell] = {"na": "yes"} if option.get("na") else {}
