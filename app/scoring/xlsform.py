@@ -277,8 +277,10 @@ def _resolve(cond: dict[str, Any], state: _State) -> dict[str, Any]:
 
 
 def _relevant(
-    row: Row, number: int, name: str, state: _State, section: int | None
+    row: Row, number: int, name: str, state: _State, group: bool
 ) -> dict[str, Any] | None:
+    """The condition of a row's ``relevant`` (``group``: of a group's row), or ``None``
+    with the reason reported when it cannot be carried."""
     source = _cell(row, "relevant")
     if source is None:
         return None
@@ -293,7 +295,7 @@ def _relevant(
                 expression=repr(source),
                 reason=str(exc),
             )
-            if section is None
+            if not group
             else _(
                 "relevant %(expression)s is left out (%(reason)s): the group is always shown",
                 expression=repr(source),
@@ -320,14 +322,14 @@ def _begin_group(number: int, row: Row, state: _State) -> None:
         weight = _cell(row, "weight")
         if weight is not None:
             section["weight"] = _number(weight)
-        when = _relevant(row, number, name, state, index)
+        when = _relevant(row, number, name, state, True)
         if when is not None:
             section["when"] = when
         state.sections.append(section)
         state.rows[f"sections[{index}]"] = number
         state.stack.append(_Group(number, text, None, True))
         return
-    when = _relevant(row, number, name, state, None)
+    when = _relevant(row, number, name, state, True)
     if len(state.stack) > 1 and text is not None:
         state.report(
             number,
@@ -497,7 +499,7 @@ def _question(number: int, row: Row, kind_type: str, state: _State) -> None:
         state.dropped.add(name)
         return
     index = len(state.sections) - 1
-    own = _relevant(row, number, name, state, None)
+    own = _relevant(row, number, name, state, False)
     outer = [g.when for g in state.stack if g.when is not None]
     when = _combined([*outer, *([own] if own is not None else [])])
     if when is not None:

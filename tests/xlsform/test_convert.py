@@ -368,6 +368,12 @@ LEFT_OUT = [
         "a group inside a sub-group: its heading replaces the outer one",
     ),
     ([["", "", "stray label"]], 3, "", "the row has no type"),
+    (
+        [["begin group", "sub", "Sub", "${kept} = 'yes'"], ["text", "t", "T"], ["end group"]],
+        3,
+        "sub",
+        "a later question): the group is always shown",
+    ),
 ]
 
 
