@@ -47,20 +47,36 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import_checklist(args: argparse.Namespace) -> int:
-    from app.db import session_scope
-    from app.scoring import DocumentError
-    from app.services.checklists import import_checklist
-
-    source = _read(args.file)
+def _read_bytes(path: str) -> bytes:
     try:
-        with session_scope() as db:
-            version, created = import_checklist(db, source=source)
-            code = version.document["code"]
-            note = "new version" if created else "unchanged, existing version"
-            print(f"{code} version {version.version} ({note})")
-    except DocumentError as exc:
-        return _fail("\n".join(f"{args.file}: {e}" for e in exc.errors))
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SystemExit(_fail(f"{path}: {exc.strerror}")) from None
+
+
+def cmd_import_checklist(args: argparse.Namespace) -> int:
+    """A YAML/JSON checklist, or an XLSForm by its extension: what an XLSForm leaves out
+    is printed first, and stored only with ``--yes``."""
+    from app.db import session_scope
+    from app.services.checklist_upload import Upload, upload_checklist
+
+    upload = Upload(Path(args.file).name, _read_bytes(args.file))
+    with session_scope() as db:
+        outcome = upload_checklist(db, upload=upload, user=None, store_rest=args.yes)
+        for problem in outcome.problems:
+            print(f"{args.file}: left out: {problem}", file=sys.stderr)
+        if outcome.errors:
+            return _fail("\n".join(f"{args.file}: {e}" for e in outcome.errors))
+        if outcome.version is None:
+            count = len(outcome.problems)
+            return _fail(
+                f"{args.file}: nothing stored; {count} part(s) of the form cannot be carried "
+                "(listed above): run again with --yes to store the rest"
+            )
+        version = outcome.version
+        code = version.document["code"]
+        note = "new version" if outcome.created else "unchanged, existing version"
+        print(f"{code} version {version.version} ({note})")
     return 0
 
 
@@ -238,8 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("visit", metavar="VISIT_FILE")
     score.set_defaults(func=cmd_score)
 
-    imp = commands.add_parser("import-checklist", help="validate and store a checklist")
-    imp.add_argument("file", metavar="FILE")
+    imp = commands.add_parser(
+        "import-checklist", help="validate and store a checklist (YAML, JSON or an XLSForm)"
+    )
+    imp.add_argument("file", metavar="FILE", help=".yaml/.yml/.json, or .xlsx/.xlsm/.xls/.csv")
+    imp.add_argument(
+        "--yes", action="store_true", help="store an XLSForm even if parts of it are left out"
+    )
     imp.set_defaults(func=cmd_import_checklist)
 
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(
