@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page as SyncPage
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -246,7 +247,12 @@ def _wait_for_function(page, expression, arg=None, *, timeout=None, polling=None
     with `evaluate`, which DevTools runs outside the page's policy."""
     deadline = time.monotonic() + (timeout if timeout is not None else 30000) / 1000
     while True:
-        value = page.evaluate(expression, arg)
+        try:
+            value = page.evaluate(expression, arg)
+        except PlaywrightError as exc:  # a navigation in between: ask the next page
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
@@ -255,6 +261,19 @@ def _wait_for_function(page, expression, arg=None, *, timeout=None, polling=None
 
 
 SyncPage.wait_for_function = _wait_for_function  # type: ignore[method-assign, assignment]
+
+_screenshot = SyncPage.screenshot
+
+
+def _screenshot_leaving_the_page_alone(page, **options):
+    """Screenshots without Playwright's caret hiding, which writes a style attribute into
+    every input; htmx's history snapshot then carries it back into the page, where the CSP
+    refuses it, failing a test for what the test tool did."""
+    options.setdefault("caret", "initial")
+    return _screenshot(page, **options)
+
+
+SyncPage.screenshot = _screenshot_leaving_the_page_alone  # type: ignore[method-assign, assignment]
 
 
 def _watch_contexts(browser) -> None:
