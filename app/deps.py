@@ -19,8 +19,18 @@ from app.models import Role, User, UserSession
 from app.security import new_token, same
 from app.services import audit_trail, two_factor
 from app.services.auth import mark_seen, needs_seen, session_for_token
+from app.settings import get_settings
 
 SESSION_COOKIE = "sm_session"
+# Behind https the session cookie is "__Host-" prefixed: browsers then take it only with
+# Secure, Path=/ and no Domain, so neither a subdomain nor plain http can set or replace it.
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
+
+
+def session_cookie_name() -> str:
+    return SECURE_SESSION_COOKIE if get_settings().secure_cookies else SESSION_COOKIE
+
+
 PRE_CSRF_COOKIE = "sm_csrf"
 LANGUAGE_COOKIE = "sm_lang"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -72,7 +82,7 @@ def get_auth(
 ) -> tuple[UserSession, User] | None:
     """Resolve the cookie to a session and user (the language was set by middleware)."""
     with open_session() as db:
-        found = session_for_token(db, request.cookies.get(SESSION_COOKIE))
+        found = session_for_token(db, request.cookies.get(session_cookie_name()))
         if found:
             # Detached: usable after this lookup's session closes, and a rollback of the
             # request's session cannot expire them (error pages still show the navigation).
@@ -100,7 +110,7 @@ def resolve_user_for_error_page(request: Request) -> None:
     if hasattr(request.state, "user"):
         return
     with new_session(write=False) as db:
-        found = session_for_token(db, request.cookies.get(SESSION_COOKIE))
+        found = session_for_token(db, request.cookies.get(session_cookie_name()))
         if found:
             db.expunge_all()
         request.state.user = found[1] if found else None

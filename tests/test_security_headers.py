@@ -46,3 +46,21 @@ def test_the_favicon_is_served_at_the_root(client):
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
     assert icon.content.startswith(b"\x89PNG")
+
+
+def test_behind_https_the_session_cookie_is_host_prefixed_and_read_back(https, app, world):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        response = login(client, "manager", "manager-pass")
+        assert response.status_code == 303
+        session = next(c for c in response.headers.get_list("set-cookie") if "sm_session=" in c)
+        name, _sep, rest = session.partition("=")
+        assert name == "__Host-sm_session"
+        attributes = rest.lower()
+        assert "secure" in attributes and "path=/" in attributes and "domain" not in attributes
+        assert client.get("/scorecards").status_code == 200  # read back under that name
+        token = rest.split(";", 1)[0]
+        client.cookies.clear()
+        plain = client.get("/scorecards", headers={"cookie": f"sm_session={token}"})
+        assert plain.status_code == 302  # the unprefixed name is not taken over https

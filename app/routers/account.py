@@ -12,11 +12,11 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from app.deps import (
     LANGUAGE_COOKIE,
-    SESSION_COOKIE,
     AuthDep,
     CurrentUser,
     SessionDep,
     client_address,
+    session_cookie_name,
 )
 from app.errors import DomainError
 from app.i18n import _, normalize_language
@@ -121,7 +121,7 @@ def _logged_in(request: Request, db: SessionDep, user: User, next: str) -> Respo
     response.delete_cookie(PENDING_COOKIE)
     settings = get_settings()
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(),
         token,
         httponly=True,
         samesite="lax",
@@ -222,9 +222,9 @@ def change_password(
 
 @router.post("/logout")
 def logout(request: Request, db: SessionDep) -> Response:
-    auth.end_session(db, token=request.cookies.get(SESSION_COOKIE))
+    auth.end_session(db, token=request.cookies.get(session_cookie_name()))
     response = redirect(request, "/login")
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(session_cookie_name(), secure=get_settings().secure_cookies)
     return response
 
 
