@@ -13,7 +13,7 @@ from app.services.checklists import import_checklist
 from tests.conftest import csrf_of, login
 from tests.visit.conftest import make_visit
 
-ARABIC = Path(__file__).resolve().parents[1] / "fixtures" / "arabic_service_centre.yaml"
+ARABIC = Path(__file__).resolve().parents[2] / "app" / "demo" / "service-centre.yaml"
 
 
 @pytest.fixture
