@@ -23,23 +23,30 @@ def text_for(text: str | Mapping[str, str] | None, lang: str, fallback: str = "e
         return ""
     if isinstance(text, str):
         return text
-    if not text:
-        return ""
+    tag = tag_for(text, lang, fallback)
+    return text[tag] if tag is not None else ""
+
+
+def tag_for(text: str | Mapping[str, str] | None, lang: str, fallback: str = "en") -> str | None:
+    """The language tag of the string ``text_for`` picks, so a page can say which language
+    (and direction) it is in; ``None`` for a plain or empty text (any language)."""
+    if not isinstance(text, Mapping) or not text:
+        return None
     for want in (lang, fallback):
         if not want:
             continue
         if want in text:
-            return text[want]
-        lowered = {k.lower(): v for k, v in text.items()}
+            return want
+        lowered = {k.lower(): k for k in text}
         if want.lower() in lowered:
             return lowered[want.lower()]
         primary = _primary(want)
         if primary in lowered:
             return lowered[primary]
-        for key, value in text.items():
+        for key in text:
             if _primary(key) == primary:
-                return value
-    return next(iter(text.values()))
+                return key
+    return next(iter(text))
 
 
 def languages_of(text: str | Mapping[str, str] | None) -> tuple[str, ...]:
