@@ -300,7 +300,7 @@ def load_demo(db: Session, *, today: date | None = None) -> bool:
                     _fail_critical(db, visit, document)
                 _submit_and_approve(db, visit, users["reviewer"], rng)
     _current_wave(db, current_wave, _id(version), document, branches, users, shoppers, rng, today)
-    _service_centre_pilot(db, past_waves[-1], branches, users, shoppers)
+    _service_centre_pilot(db, past_waves[0], branches, users, shoppers)
     return True
 
 
@@ -522,18 +522,19 @@ def _submit_and_approve(db: Session, visit: Visit, reviewer: User, rng: random.R
 
 def _service_centre_pilot(
     db: Session,
-    last_past: tuple[str, date, date],
+    first: tuple[str, date, date],
     branches: list[tuple[Branch, float, float]],
     users: dict[str, User],
     shoppers: list[User],
 ) -> None:
-    """The second checklist's pilot: the last past wave's final weeks at three branches, an
-    enquiry and a transaction each, approved. It draws from a random stream of its own, so
+    """The second checklist's pilot: the first wave's final weeks at three branches, an enquiry
+    and a transaction each, approved (next to the oldest wave, so the newer retail waves keep
+    their places in a list of waves). It draws from a random stream of its own, so
     the retail programme's answers and scores are the same with it as without it."""
     rng = random.Random(20260803)
     version, _created = import_checklist(db, source=SERVICE_CHECKLIST.read_text(encoding="utf-8"))
     document = document_of(version)
-    _name, start, end = last_past
+    _name, start, end = first
     start += timedelta(weeks=4)
     wave = Wave(
         name=PILOT_NAME,
