@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from app.i18n import content_language, current_language, gettext, language_name, ngettext
 from app.models import Role, states
-from app.scoring import text_for
+from app.scoring import direction, tag_for, text_for
 from app.services import visit_policy, wave_brief
 from app.settings import get_settings
 
@@ -99,6 +100,31 @@ def pct_class(value: float | None) -> str:
     return f"pct-{max(0, min(100, round(value or 0)))}"
 
 
+def text_attrs(tag: str | None) -> Markup:
+    """The `lang` and `dir` attributes of checklist text in language ``tag``, for the
+    element that holds it: `` lang="ar" dir="rtl"``; `` dir="auto"`` when the language is
+    unknown (a plain text), so the browser isolates the run and finds its direction.
+
+    Every page and the PDF mark checklist texts with it (or ``ct_of``); the interface
+    around them keeps its own `lang`. Which languages run right to left is the core's.
+    """
+    if not tag:
+        return Markup(' dir="auto"')
+    return Markup(' lang="{}" dir="{}"').format(tag, direction(tag))
+
+
+def text_attrs_of(value: str | dict[str, str] | None, lang: str | None = None) -> Markup:
+    """``text_attrs`` of the string ``tr`` (or ``tr_in(lang)``) shows of this text."""
+    wanted = lang or content_language(current_language.get())
+    return text_attrs(tag_for(value, wanted))
+
+
+def isolate(value: str) -> str:
+    """A checklist text inside an interface sentence, between Unicode isolates (FSI..PDI):
+    the plain-text `<bdi>`, for messages that are translated and escaped as one string."""
+    return f"\u2068{value}\u2069" if value else ""
+
+
 def _make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -118,6 +144,9 @@ def _make_env() -> Environment:
     env.filters["pct"] = pct_class
     env.filters["language_name"] = language_name
     env.filters["tr_in"] = lambda value, lang: text_for(value, lang) if value else ""
+    env.filters["text_attrs"] = text_attrs  # `<p{{ tag | text_attrs }}>`: lang and dir
+    env.filters["ct_of"] = text_attrs_of  # `<h3{{ it.text | ct_of }}>{{ it.text | tr }}`
+    env.filters["isolate"] = isolate
     env.globals["states"] = states  # state enums: templates show `states.X.label_of(value)`
     env.globals["ui"] = env.get_template("macros.html").module
     return env

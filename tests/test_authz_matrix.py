@@ -273,6 +273,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/review/{visit_id:int}/return"): Row(
         REVIEWER_POST, {"visit_id": "submitted_visit"}, data={"note-greet": "Say how."}
     ),
+    ("POST", "/review/{visit_id:int}/content-language"): Row(
+        REVIEWER_POST, {"visit_id": "submitted_visit"}, data={"language": "en"}
+    ),
     ("POST", "/review/{visit_id:int}/correct"): Row(
         REVIEWER_POST,
         {"visit_id": "submitted_visit"},

@@ -204,7 +204,7 @@ def test_a_bad_setting_stops_the_command_with_a_clear_line(tmp_path):
 
 def test_score_takes_the_visits_variant(tmp_path):
     """The Arabic fixture's counter section is asked on transactions only (`variant`)."""
-    checklist = ROOT / "tests" / "fixtures" / "arabic_service_centre.yaml"
+    checklist = ROOT / "app" / "demo" / "service-centre.yaml"
     answers = {
         "greeted": {"value": "yes"},
         "clean": {"value": 8},

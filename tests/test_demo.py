@@ -6,9 +6,23 @@ from datetime import date
 
 from sqlmodel import func, select
 
-from app.models import Branch, BranchWaveScore, Region, User, Visit, VisitScore, Wave
+from app.models import (
+    Answer,
+    Branch,
+    BranchWaveScore,
+    Checklist,
+    ChecklistVersion,
+    Region,
+    User,
+    Visit,
+    VisitScore,
+    Wave,
+    WaveBranch,
+)
 from app.security import verify_password
-from app.services.demo import DEMO_LOGINS, load_demo
+from app.services.checklists import document_of
+from app.services.demo import DEMO_LOGINS, PILOT_NAME, load_demo
+from app.services.submission import submission_problems
 
 
 def _count(db, model, *where) -> int:
@@ -20,7 +34,7 @@ def test_demo_loads_a_meaningful_programme_once(db):
     assert _count(db, Region) == 3
     assert _count(db, Branch) == 12
     assert _count(db, Branch, Branch.competitor) == 2
-    assert _count(db, Wave) == 4
+    assert _count(db, Wave) == 5  # four of the retail programme, the service-centre pilot
     assert _count(db, Visit, Visit.status == "approved") >= 70
     assert _count(db, Visit, Visit.status == "submitted") > 0
     bands = set(db.exec(select(VisitScore.band)).all())
@@ -78,7 +92,7 @@ def test_the_demo_day_moves_dates_never_results(db):
         times = db.exec(select(Visit.time_in).where(Visit.time_in.is_not(None))).all()
         assert max(times) < datetime.combine(day, datetime.min.time(), UTC)
         waves = db.exec(select(Wave).order_by(Wave.starts_on)).all()
-        assert len({w.name for w in waves}) == len(waves) == 4  # named by their own quarters
+        assert len({w.name for w in waves}) == len(waves) == 5  # named by their own quarters
         assert all(w.ends_on < day for w in waves[:-1]) and waves[-1].starts_on < day
         seen.append((_results(db), _manager_warnings(db)))
         loaded.rollback()
@@ -86,3 +100,30 @@ def test_the_demo_day_moves_dates_never_results(db):
     assert all(results == first for results, _warned in others)
     assert all(again == warned for _scores, again in others)
     assert "TJ-001" in warned  # the running wave's early warning
+
+
+def test_the_service_centre_checklist_has_a_pilot_wave_of_its_own(db):
+    """The second demo checklist (English/Arabic, kinds of visit, skip logic) is stored with
+    an approved enquiry and transaction at each of three branches: complete visits, each
+    section asked only where the checklist says, and results to read in a scorecard."""
+    load_demo(db, today=date(2026, 11, 22))
+    checklist = db.exec(select(Checklist).where(Checklist.code == "service-centre-ar")).one()
+    version = db.exec(
+        select(ChecklistVersion).where(ChecklistVersion.checklist_id == checklist.id)
+    ).one()
+    document = document_of(version)
+    assert document.languages == ("ar", "en")
+    wave = db.exec(select(Wave).where(Wave.name == PILOT_NAME)).one()
+    assert wave.checklist_version_id == version.id
+    assert _count(db, WaveBranch, WaveBranch.wave_id == wave.id) == 3
+    visits = db.exec(select(Visit).where(Visit.wave_id == wave.id)).all()
+    assert sorted(v.variant for v in visits) == ["enquiry"] * 3 + ["transaction"] * 3
+    assert {v.status for v in visits} == {"approved"}
+    for visit in visits:
+        answered = set(db.exec(select(Answer.item_id).where(Answer.visit_id == visit.id)).all())
+        counter = {"id-checked"} & answered
+        assert bool(counter) == (visit.variant == "transaction")  # the counter: transactions
+        assert submission_problems(db, visit=visit) == []  # its comments and photos given
+    assert _count(db, BranchWaveScore, BranchWaveScore.wave_id == wave.id) == 3
+    running = max(db.exec(select(Wave)).all(), key=lambda w: w.starts_on)
+    assert wave.ends_on < running.starts_on  # a past wave: the running one stays the default

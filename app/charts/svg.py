@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-FONT = "'Noto Sans CJK SC', system-ui, -apple-system, 'Segoe UI', 'PingFang SC', sans-serif"
+import arabic_reshaper
+from bidi import get_display
+
+FONT = (
+    "'Noto Sans CJK SC', 'Noto Sans Arabic', 'Noto Sans Hebrew', system-ui, -apple-system,"
+    " 'Segoe UI', 'PingFang SC', sans-serif"
+)
 INK = "#1c2430"
 MUTED = "#5d6b7a"
 GRID = "#dde3ea"
@@ -79,10 +88,38 @@ def attrs(**values: object) -> str:
     return " ".join(parts)
 
 
+# Charts drawn for WeasyPrint (the PDF reports): its SVG text places every character on its
+# own (weasyprint/svg/text.py), so Arabic letters would not join and a right-to-left run would
+# read left to right. In that mode such text is shaped (presentation forms) and put in visual
+# order here; a browser draws the logical text itself.
+_GLYPH_BY_GLYPH: ContextVar[bool] = ContextVar("glyph_by_glyph", default=False)
+
+
+@contextmanager
+def drawn_glyph_by_glyph() -> Iterator[None]:
+    """Draw the charts made inside for a renderer that places each character on its own."""
+    token = _GLYPH_BY_GLYPH.set(True)
+    try:
+        yield
+    finally:
+        _GLYPH_BY_GLYPH.reset(token)
+
+
+def _right_to_left(content: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in content)
+
+
+def drawable(content: str) -> str:
+    """The text as a chart's renderer needs it: as written, or shaped and in visual order."""
+    if not _GLYPH_BY_GLYPH.get() or not _right_to_left(content):
+        return content
+    return str(get_display(arabic_reshaper.reshape(content), base_dir="R"))
+
+
 def text(x: float, y: float, content: str, **extra: object) -> str:
     extra.setdefault("font_family", FONT)
     extra.setdefault("fill", INK)
-    return f"<text {attrs(x=float(x), y=float(y), **extra)}>{escape(content)}</text>"
+    return f"<text {attrs(x=float(x), y=float(y), **extra)}>{escape(drawable(content))}</text>"
 
 
 def document(

@@ -14,6 +14,10 @@ from functools import lru_cache
 
 # Noto Sans CJK also carries Latin glyphs, so English and Chinese reports share one look.
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Noto Sans SC")
+# Right-to-left checklists (Arabic, Persian, Urdu, Hebrew; fonts-noto-core): after the CJK
+# family, before the Latin ones, so Arabic is shaped in Noto even in a text of unknown
+# language; report.css picks Naskh for `:lang(ar)` text.
+RTL_FAMILIES = ("Noto Naskh Arabic", "Noto Sans Arabic", "Noto Sans Hebrew")
 LATIN_FALLBACK = ("DejaVu Sans", "Liberation Sans", "sans-serif")
 INSTALL_HINT = "apt-get install fonts-noto-cjk (see .ci/system-packages.sh)"
 
@@ -31,8 +35,9 @@ class FontStatus:
 
     @property
     def font_stack(self) -> str:
-        """A CSS font-family value: the CJK family first when present, then Latin fallbacks."""
-        names = ([self.family] if self.family else []) + list(LATIN_FALLBACK)
+        """A CSS font-family value: the CJK family first when present, then the right-to-left
+        scripts' and the Latin fallbacks."""
+        names = ([self.family] if self.family else []) + list(RTL_FAMILIES + LATIN_FALLBACK)
         return ", ".join(n if n == "sans-serif" else f'"{n}"' for n in names)
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from weasyprint import Document
 
 from app import storage
+from app.charts.svg import drawn_glyph_by_glyph
 from app.errors import NotFound
 from app.i18n import _, content_language, normalize_language
 from app.models import Branch, User, Wave
@@ -77,7 +78,7 @@ class BranchHtml:
 
 def branch_html(db: Session, *, branch: Branch, wave: Wave, lang: str) -> BranchHtml:
     """The report's HTML in `lang`, ready for the renderer."""
-    with language(lang):
+    with language(lang), drawn_glyph_by_glyph():  # WeasyPrint draws SVG text glyph by glyph
         report = assemble(db, branch=branch, wave=wave)
         html = render_html(
             "reports/branch.html",

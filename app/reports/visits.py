@@ -121,7 +121,8 @@ def _rows_for(
                     ],
                 )
             )
-        moments.append(MomentRows(section.title, result.sections.get(section.id), rows))
+        if rows:  # a moment the visit's kind does not ask (its section's `when`) is left out
+            moments.append(MomentRows(section.title, result.sections.get(section.id), rows))
     return moments
 
 

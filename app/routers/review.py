@@ -11,7 +11,7 @@ from app.deps import ReviewerUser, SessionDep
 from app.forms import FormDep, optional_id
 from app.i18n import _
 from app.models.base import row_id
-from app.services import dashboard, review
+from app.services import dashboard, review, visits
 from app.services.access import get_visit
 from app.services.review_page import recent_decisions, review_page
 from app.services.review_queue import parse_flag, parse_sort, review_queue
@@ -50,6 +50,21 @@ def visit_page(request: Request, db: SessionDep, user: ReviewerUser, visit_id: i
 def _next_in_queue(db, after: int) -> str:
     waiting = [row.visit.id for row in dashboard.review_queue(db) if row.visit.id != after]
     return f"/review/{waiting[0]}" if waiting else "/review"
+
+
+@router.post("/{visit_id:int}/content-language")
+def choose_content_language(
+    request: Request,
+    db: SessionDep,
+    user: ReviewerUser,
+    visit_id: int,
+    language: Annotated[str, Form()],
+) -> Response:
+    """The language a reviewer reads checklist texts in (kept on the account, as a shopper's):
+    a reviewer reads a visit in the language its shopper filled it in."""
+    visit = get_visit(db, user, visit_id)
+    visits.choose_content_language(db, user=user, visit=visit, language=language)
+    return redirect(request, f"/review/{visit.id}")
 
 
 @router.post("/{visit_id:int}/approve")

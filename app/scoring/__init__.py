@@ -35,7 +35,7 @@ from .errors import DocumentError
 from .export import checklist_to_dict, content_hash, dump_checklist, parse_checklist
 from .messages import use_translator
 from .plan import visible_items
-from .text import direction, is_rtl, text_for
+from .text import direction, is_rtl, tag_for, text_for
 from .visit import (
     AnswerDoc,
     VisitDocument,
@@ -92,6 +92,7 @@ __all__ = [
     "ranked",
     "score_documents",
     "score_visit",
+    "tag_for",
     "text_for",
     "text_length",
     "trend",

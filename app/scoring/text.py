@@ -11,26 +11,31 @@ def _primary(tag: str) -> str:
     return tag.split("-", 1)[0].lower()
 
 
-def text_in(text: Mapping[str, str] | None, lang: str) -> str | None:
-    """The entry of a language map written in ``lang``, or ``None`` when it has none.
-
-    Order: exact tag (``zh-CN``), its primary language (``zh``), another variant of that
-    language (``zh-TW``). No fallback: callers that have a default of their own use this.
-    """
-    if not text or not lang:
+def _key_in(text: Mapping[str, str], lang: str) -> str | None:
+    """The key of a language map written in ``lang``: exact tag (``zh-CN``), its primary
+    language (``zh``), another variant of that language (``zh-TW``); else ``None``."""
+    if not lang:
         return None
     if lang in text:
-        return text[lang]
-    lowered = {k.lower(): v for k, v in text.items()}
+        return lang
+    lowered = {k.lower(): k for k in text}
     if lang.lower() in lowered:
         return lowered[lang.lower()]
     primary = _primary(lang)
     if primary in lowered:
         return lowered[primary]
-    for key, value in text.items():
+    for key in text:
         if _primary(key) == primary:
-            return value
+            return key
     return None
+
+
+def text_in(text: Mapping[str, str] | None, lang: str) -> str | None:
+    """The entry of a language map written in ``lang`` (as `_key_in` matches it), or
+    ``None`` when it has none. No fallback: callers that have a default of their own use this.
+    """
+    key = _key_in(text, lang) if text else None
+    return text[key] if text and key is not None else None
 
 
 def text_for(text: str | Mapping[str, str] | None, lang: str, fallback: str = "en") -> str:
@@ -44,13 +49,20 @@ def text_for(text: str | Mapping[str, str] | None, lang: str, fallback: str = "e
         return ""
     if isinstance(text, str):
         return text
-    if not text:
-        return ""
+    tag = tag_for(text, lang, fallback)
+    return text[tag] if tag is not None else ""
+
+
+def tag_for(text: str | Mapping[str, str] | None, lang: str, fallback: str = "en") -> str | None:
+    """The language tag of the string ``text_for`` picks, so a page can say which language
+    (and direction) it is in; ``None`` for a plain or empty text (any language)."""
+    if not isinstance(text, Mapping) or not text:
+        return None
     for want in (lang, fallback):
-        found = text_in(text, want)
-        if found is not None:
-            return found
-    return next(iter(text.values()))
+        key = _key_in(text, want)
+        if key is not None:
+            return key
+    return next(iter(text))
 
 
 def brief_for(default: str, translations: Mapping[str, str] | None, lang: str) -> str:

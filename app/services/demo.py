@@ -3,7 +3,10 @@
 Three regions, twelve branches (two of them competitors), one user per role,
 the bilingual retail checklist, three past waves of approved visits with varied
 answers (some branches slipping, one critical failure), and the current wave's
-assignments, including the demo shopper's. Loading twice changes nothing.
+assignments, including the demo shopper's. A second checklist, an English/Arabic
+service-centre one with kinds of visit and skip logic, has a small pilot wave of its own
+at three branches, so its review page, scorecard and PDF read right to left.
+Loading twice changes nothing.
 """
 
 from __future__ import annotations
@@ -34,13 +37,17 @@ from app.models import (
 )
 from app.models.answer_codec import engine_values, new_answer, store
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import Item, photo_requirements, visible_items
+from app.scoring import Item, completeness, photo_requirements, visible_items
 from app.services import auth, wave_brief
 from app.services.checklists import document_of, import_checklist
 from app.services.photos import add_photo
 from app.services.scoring import record_score, rescore
 
-DEMO_CHECKLIST = Path(__file__).resolve().parent.parent / "demo" / "retail-visit.yaml"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_CHECKLIST = DEMO_DIR / "retail-visit.yaml"
+SERVICE_CHECKLIST = DEMO_DIR / "service-centre.yaml"
+PILOT_NAME = "Service centre pilot"
+PILOT_BRANCHES = ("HZ-001", "SZ-001", "SZ-002")  # quality taken from BRANCHES
 
 
 @dataclass(frozen=True)
@@ -293,6 +300,7 @@ def load_demo(db: Session, *, today: date | None = None) -> bool:
                     _fail_critical(db, visit, document)
                 _submit_and_approve(db, visit, users["reviewer"], rng)
     _current_wave(db, current_wave, _id(version), document, branches, users, shoppers, rng, today)
+    _service_centre_pilot(db, past_waves[0], branches, users, shoppers)
     return True
 
 
@@ -418,6 +426,8 @@ def _value_for(item: Item, level: float, rng: random.Random) -> Any:
         lower = item.better == "lower"
         value = target + offset if lower else target - offset
         return max(0, round(value))
+    if item.kind == "measure" and item.max is not None:  # a count for information
+        return rng.randint(int(item.min or 0), min(int(item.max), 6))
     if item.kind == "text":
         return rng.choice(NARRATIVES)
     return None
@@ -432,7 +442,7 @@ def _answer(
             if item.kind == "photo":
                 continue
             shown = visible_items(document, values, visit.variant)
-            if item.id not in shown and item.when is not None:
+            if item.id not in shown:  # its own condition or its section's (a variant)
                 continue
             value = _value_for(item, level, rng)
             if value is None or (not item.required and rng.random() < 0.15):
@@ -509,6 +519,65 @@ def _submit_and_approve(db: Session, visit: Visit, reviewer: User, rng: random.R
     db.add(visit)
     record_score(db, visit=visit)
     db.add(AuditEvent(visit_id=_id(visit), user_id=reviewer.id, action="approved", at=approved_at))
+
+
+def _service_centre_pilot(
+    db: Session,
+    first: tuple[str, date, date],
+    branches: list[tuple[Branch, float, float]],
+    users: dict[str, User],
+    shoppers: list[User],
+) -> None:
+    """The second checklist's pilot: the first wave's final weeks at three branches, an enquiry
+    and a transaction each, approved (next to the oldest wave, so the newer retail waves keep
+    their places in a list of waves). It draws from a random stream of its own, so
+    the retail programme's answers and scores are the same with it as without it."""
+    rng = random.Random(20260803)
+    version, _created = import_checklist(db, source=SERVICE_CHECKLIST.read_text(encoding="utf-8"))
+    document = document_of(version)
+    _name, start, end = first
+    start += timedelta(weeks=4)
+    wave = Wave(
+        name=PILOT_NAME,
+        starts_on=start,
+        ends_on=end,
+        checklist_version_id=_id(version),
+        visits_per_branch=2,
+        variant_mix={"enquiry": 1, "transaction": 1},
+    )  # no brief of its own: the checklist's bilingual scenario is the brief
+    db.add(wave)
+    db.flush()
+    chosen = [(b, quality) for b, quality, _d in branches if b.code in PILOT_BRANCHES]
+    db.add_all(WaveBranch(wave_id=_id(wave), branch_id=_id(b)) for b, _q in chosen)
+    for index, (branch, quality) in enumerate(chosen):
+        for n, variant in enumerate(document.variant_ids):
+            visit = _visit(db, wave, branch, shoppers[(index + n) % len(shoppers)], rng, start, end)
+            visit.variant = variant
+            _answer(db, visit, document, quality, rng)
+            _photos(db, visit, document, branch, rng)
+            _required_comments(db, visit, document)
+            _submit_and_approve(db, visit, users["reviewer"], rng)
+
+
+PILOT_COMMENT = (
+    "لم يرحب بي أحد، كان الموظف على الهاتف. / Nobody greeted me; the clerk was on the phone."
+)
+
+
+def _required_comments(db: Session, visit: Visit, document: ChecklistDoc) -> None:
+    """The comments the checklist asks for with these answers (a "no" to the greeting)."""
+    answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
+    # the photos `_photos` has just added: exactly those the answers require
+    photos = photo_requirements(document, engine_values(answers.values()), visit.variant)
+    problems = completeness(
+        document, engine_values(answers.values()), photos, variant=visit.variant
+    )
+    for problem in problems:
+        if problem.kind == "comment":
+            answer = answers[problem.item_id]
+            answer.comment = PILOT_COMMENT
+            db.add(answer)
+    db.flush()
 
 
 def _current_wave(

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.i18n import content_language, current_language
 from app.models import (
     Agency,
     Answer,
@@ -35,6 +36,7 @@ from app.services.review import standard_text
 from app.services.review_flags import PhotoCheck, Plausibility, plausibility
 from app.services.scoring import compute
 from app.services.submission import problem_text, submission_problems
+from app.services.visit_page import answer_labels, language_choices, text_language, variant_name
 from app.services.visit_policy import VisitPermissions
 
 
@@ -81,6 +83,10 @@ class ReviewPage:
     perms: VisitPermissions
     problems: list[Problem] = field(default_factory=list)  # what blocks approval
     trail: list[TrailEntry] = field(default_factory=list)
+    text_lang: str = ""  # the checklist texts' language, as on the shopper's page ("" plain)
+    labels: dict[str, str] = field(default_factory=dict)  # yes, no, na in that language
+    languages: list[tuple[str, str]] = field(default_factory=list)  # (tag, its own name)
+    variant_name: str = ""  # the kind of visit, in the texts' language
 
     @property
     def blockers(self) -> list[tuple[str, str]]:
@@ -118,6 +124,8 @@ def review_page(db: Session, *, user: User, visit: Visit) -> ReviewPage:
     checklist = db.get(Checklist, version.checklist_id)
     assert checklist is not None  # version.checklist_id is a non-null foreign key
     document = checklist_of(db, visit)
+    interface = content_language(current_language.get())
+    text_lang = text_language(document, user=user, lang=interface) or ""
     result = compute(db, visit=visit)
     answers = {a.item_id: a for a in db.exec(select(Answer).where(Answer.visit_id == visit.id))}
     checks = plausibility(db, visits=[visit])[row_id(visit)]
@@ -167,6 +175,10 @@ def review_page(db: Session, *, user: User, visit: Visit) -> ReviewPage:
         perms=visit_policy.for_visit(db, user=user, visit=visit),
         problems=submission_problems(db, visit=visit),
         trail=trail,
+        text_lang=text_lang,
+        labels=answer_labels(document, text_lang or interface),
+        languages=language_choices(document),
+        variant_name=variant_name(document, visit.variant, text_lang or interface),
     )
 
 

@@ -183,6 +183,17 @@ def _notes(visit: Visit) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items() if v}
 
 
+def language_choices(doc: Checklist) -> list[tuple[str, str]]:
+    """The content languages a reader can switch between, (tag, its own name); none for a
+    checklist that does not declare its ``languages``."""
+    return [(tag, language_name(tag)) for tag in doc.languages] if doc.content_languages else []
+
+
+def variant_name(doc: Checklist, variant: str | None, lang: str) -> str:
+    """The name of the visit's kind (an enquiry, a transaction) in ``lang``; '' for none."""
+    return next((text_for(v.name, lang) for v in doc.variants or () if v.id == variant), "")
+
+
 def text_language(doc: Checklist, *, user: User, lang: str) -> str | None:
     """The language the shopper reads this checklist in: their choice when the checklist has
     it, else the interface's when it has that, else its first (``None``: plain texts)."""
@@ -191,7 +202,7 @@ def text_language(doc: Checklist, *, user: User, lang: str) -> str | None:
     return doc.content_language(lang)
 
 
-def _labels(doc: Checklist, text_lang: str) -> dict[str, str]:
+def answer_labels(doc: Checklist, text_lang: str) -> dict[str, str]:
     """Yes, No and N/A in the checklist's own words where it gives them (formats.md)."""
     own = doc.labels
     words = {"yes": _("Yes"), "no": _("No"), "na": _("N/A")}
@@ -287,13 +298,9 @@ def build(
         rules=completeness_rules(doc, visit.variant),
         text_lang=content or "",
         text_dir=direction(content) if content else "auto",
-        languages=[(tag, language_name(tag)) for tag in doc.languages]
-        if doc.content_languages
-        else [],
-        labels=_labels(doc, lang),
-        variant_name=next(
-            (text_for(v.name, lang) for v in doc.variants or () if v.id == visit.variant), ""
-        ),
+        languages=language_choices(doc),
+        labels=answer_labels(doc, lang),
+        variant_name=variant_name(doc, visit.variant, lang),
     )
 
 

@@ -11,7 +11,7 @@ from app.services.checklist_admin import checklist_view
 from app.services.checklists import import_checklist
 from tests.conftest import login
 
-ARABIC = Path(__file__).resolve().parents[1] / "fixtures" / "arabic_service_centre.yaml"
+ARABIC = Path(__file__).resolve().parents[2] / "app" / "demo" / "service-centre.yaml"
 
 
 def _words(html: str) -> str:

@@ -178,3 +178,17 @@ def test_weasyprint_draws_the_charts_into_a_pdf():
     ).stdout.decode()
     assert "Arrival zone" in text and "Checkout zone" in text
     assert re.search(r"80\.0", text)
+
+
+def test_right_to_left_labels_are_shaped_only_for_a_glyph_by_glyph_renderer():
+    """WeasyPrint places each SVG character on its own: for it an Arabic label is joined
+    (presentation forms) and in visual order; a browser gets the text as written."""
+    from app.charts.svg import drawable, drawn_glyph_by_glyph, text
+
+    assert drawable("الوصول") == "الوصول"
+    with drawn_glyph_by_glyph():
+        shaped = drawable("الوصول")
+        assert drawable("Arrival 3") == "Arrival 3"  # left to right: untouched
+        assert "ﻝﻮﺻﻮﻟﺍ" in text(0, 0, "الوصول")
+        assert drawable("הגעה") == "העגה"  # Hebrew does not join: only the order turns
+    assert shaped == "ﻝﻮﺻﻮﻟﺍ"  # alef, lam joined to waw, sad, waw, lam: drawn right to left

@@ -25,7 +25,8 @@ def test_review_page_delighter_not_seen_and_names(client, db, world):
     page = client.get(f"/review/{visit.id}").text
     name_item = page[page.index('id="item-name"') - 40 : page.index('id="item-name"') + 600]
     assert "Not seen" in name_item and "is-failed" not in name_item and "✗" not in name_item
-    assert "Required answers missing: Greeted" in page  # the text, not "greet"
+    # the text, not "greet", between Unicode isolates (a checklist text in an interface sentence)
+    assert "Required answers missing: \u2068Greeted\u2069" in page
     assert re.findall(r'moment-score">(\d+\.\d)%', page), "section compliance has one decimal"
     assert "<code>greet</code>" not in page and "<code>name</code>" not in page
 

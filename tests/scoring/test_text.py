@@ -1,9 +1,11 @@
-"""Which text of a language map a reader gets: checklist texts and the wave's brief."""
+"""Which text of a language map a reader gets (checklist texts, the wave's brief), and
+which language it is in (``tag_for``), so pages mark it right."""
 
 from __future__ import annotations
 
 import pytest
 
+from app.scoring import tag_for
 from app.scoring.text import brief_for, text_for, text_in
 
 MAP = {"en": "Greet", "zh-CN": "问候", "ar": "رحّب"}
@@ -53,3 +55,26 @@ def test_the_brief_is_the_readers_translation_else_the_default(
     default, translations, lang, expected
 ):
     assert brief_for(default, translations, lang) == expected
+
+
+TEXT = {"ar": "الوصول", "en": "Arrival", "zh-CN": "到店"}
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "tag"),
+    [
+        (TEXT, "ar", "ar"),
+        (TEXT, "ar-EG", "ar"),  # its primary language
+        (TEXT, "zh", "zh-CN"),  # another variant of the language
+        (TEXT, "ZH-cn", "zh-CN"),  # tags compare without case
+        (TEXT, "fr", "en"),  # the fallback
+        ({"ar": "الوصول", "he": "הגעה"}, "fr", "ar"),  # no fallback either: the first
+        ("Arrival", "ar", None),  # a plain text is in any language
+        ({}, "en", None),
+        (None, "en", None),
+    ],
+)
+def test_tag_for_names_the_string_text_for_picks(text, wanted, tag):
+    assert tag_for(text, wanted) == tag
+    if tag is not None:
+        assert text_for(text, wanted) == text[tag]

@@ -13,7 +13,7 @@ from app.services.checklists import import_checklist
 from tests.conftest import csrf_of, login
 from tests.visit.conftest import make_visit
 
-ARABIC = Path(__file__).resolve().parents[1] / "fixtures" / "arabic_service_centre.yaml"
+ARABIC = Path(__file__).resolve().parents[2] / "app" / "demo" / "service-centre.yaml"
 
 
 @pytest.fixture
@@ -125,3 +125,21 @@ def test_the_shopper_sees_the_kind_of_visit_on_the_visit_and_at_home(client, vis
     assert '<bdi class="visit-variant" lang="ar" dir="rtl">معاملة</bdi>' in page
     home = client.get("/").text
     assert '<bdi dir="auto" class="visit-variant">Transaction</bdi>' in home
+
+
+def test_answer_rows_follow_the_texts_direction(client, visit, arabic):
+    """Yes/No/N/A, a scale and the options sit in a right-to-left container, so the row
+    starts at the right as the reader reads (the grid flips with `dir`)."""
+    page = _page(client, visit)
+    check = _tag(page, r'<fieldset[^>]*id="i-id-checked".*?</fieldset>')
+    assert '<div class="q-seg q-seg-3" lang="ar" dir="rtl">' in check
+    clean = _tag(page, r'<fieldset[^>]*id="i-clean".*?</fieldset>')
+    assert re.search(r'<div class="q-seg q-seg-rating[^"]*" lang="ar" dir="rtl">', clean)
+    assert '<p class="scale-ends v-small muted" aria-hidden="true" lang="ar" dir="rtl">' in clean
+    offer = _tag(page, r'<fieldset[^>]*id="i-offer".*?</fieldset>')
+    assert '<div class="q-choices" lang="ar" dir="rtl">' in offer
+
+
+def test_english_answer_rows_stay_left_to_right(client, visit):
+    check = _tag(_page(client, visit), r'<fieldset[^>]*id="i-id-checked".*?</fieldset>')
+    assert '<div class="q-seg q-seg-3" lang="en" dir="ltr">' in check
