@@ -139,7 +139,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         workers=args.workers,
-        proxy_headers=True,
+        # The app reads X-Forwarded-For itself, from TRUSTED_PROXIES only
+        # (app.client_address); uvicorn's own rewrite would trust loopback by default.
+        proxy_headers=False,
     )
     return 0
 

@@ -13,11 +13,13 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.client_address import parse_networks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("en", "zh_CN")
@@ -40,6 +42,10 @@ class Settings(BaseSettings):
     secret_key: str = ""
     default_language: str = "en"
     base_url: str = "http://localhost:8000"
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks, comma-separated,
+    # e.g. "10.0.0.5,172.16.0.0/12"). Empty: every request's address is its connection's,
+    # and a header anyone can write never decides login throttling or the security log.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     max_photo_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
     # Failed logins per username and address before each further one waits, the first wait
     # and the longest (the wait doubles per failure in between): slowed down, never locked.
@@ -112,6 +118,15 @@ class Settings(BaseSettings):
     def _days_or_date(cls, value: object) -> object:
         if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,6}", value.strip()):
             return int(value)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, (list, tuple)):
+            return tuple(str(network) for network in parse_networks(map(str, value)))
         return value
 
     @field_validator("company_timezone")

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.deps import LANGUAGE_COOKIE, SESSION_COOKIE, AuthDep, CurrentUser, SessionDep
+from app.deps import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    AuthDep,
+    CurrentUser,
+    SessionDep,
+    client_address,
+)
 from app.errors import DomainError
 from app.i18n import _, normalize_language
 from app.services import auth
@@ -73,7 +80,7 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     try:
         user = auth.authenticate(
             db,
