@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     idle_hours_shopper: int = Field(default=12, ge=1)
     idle_hours_office: int = Field(default=8, ge=1)
     dispute_window_days: int = Field(default=7, ge=0)
+    # The time in is the server's; the phone's claim is kept beside it, and a gap larger than
+    # this many minutes (a wrong clock, an edited one, or a check-in queued offline) is
+    # flagged for the reviewer.
+    time_in_tolerance_minutes: int = Field(default=10, ge=1)
     # Privacy (ESOMAR/MSPA): visits older than this many months lose photos, GPS, free texts
     # and their shopper (scores stay); 0 keeps them forever. `shopmirror purge` applies it,
     # and so does the server every PURGE_EVERY_HOURS (0: only the command).
