@@ -19,6 +19,7 @@ or (S3, large downloads) redirects to a presigned URL valid `STORAGE_URL_SECONDS
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -169,10 +170,14 @@ class LocalBackend:
 
     def stage(self, key: str, data: bytes) -> Staged:
         staged = self._temporary(key)
-        with open(staged, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with open(staged, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError:  # a full disk: no half-written file is left behind
+            staged.unlink(missing_ok=True)
+            raise
         return _PartFile(self._path(key), staged)
 
     def put(self, key: str, data: bytes) -> None:
@@ -424,6 +429,11 @@ def _pending(db: Session) -> list[_Pending]:
 def _innermost(db: Session) -> SessionTransaction | None:
     """The savepoint a change is made in (or the transaction), so its rollback drops it."""
     return db.get_nested_transaction() or db.get_transaction()
+
+
+def out_of_space(error: BaseException) -> bool:
+    """A write failed because the disk or the quota is full (not a fault to report as 500)."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def write(db: Session, relative: str, data: bytes) -> None:
