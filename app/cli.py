@@ -187,7 +187,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(_args: argparse.Namespace) -> int:
-    from app.maintenance import run_purge
+    from app.maintenance import run_purge, run_sweep
     from app.settings import get_settings
 
     months = get_settings().retention_months
@@ -196,6 +196,10 @@ def cmd_purge(_args: argparse.Namespace) -> int:
     print(f"Visits stripped of photos, GPS, free texts and shopper ({kept}): {done.visits}")
     print(f"  photos deleted: {done.photos}; expired sessions: {done.sessions};")
     print(f"  login counters: {done.throttles}; old login events: {done.login_events}")
+    swept = run_sweep()
+    print(f"Photo files after killed uploads: {swept}")
+    for photo_id in swept.missing:
+        print(f"  photo {photo_id}: its file is missing")
     return 0
 
 
@@ -251,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     back.set_defaults(func=cmd_restore)
 
     commands.add_parser(
-        "purge", help="apply RETENTION_MONTHS now; end expired sessions and old login records"
+        "purge",
+        help="apply RETENTION_MONTHS now; end expired sessions and old login records;"
+        " sweep files of killed uploads",
     ).set_defaults(func=cmd_purge)
 
     report = commands.add_parser("report", help="PDF audit report of a branch, or all as a ZIP")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -62,6 +63,16 @@ class Stored:
     key: str
     size: int
     modified: float
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A staged upload no commit or rollback finished (its process was killed): `key` is
+    where it lies, `target` the key it was meant for (None when the store cannot tell)."""
+
+    key: str
+    target: str | None
+    modified: float  # POSIX timestamp
 
 
 class Staged(Protocol):
@@ -115,6 +126,10 @@ class Backend(Protocol):
         """Every finished file whose key starts with `prefix` (staged ones are not listed)."""
         ...
 
+    def leftovers(self, prefix: str = "") -> Iterator[Leftover]:
+        """Staged uploads under `prefix` still lying where `stage` put them."""
+        ...
+
     def local_path(self, key: str) -> Path | None:
         """The file on this machine's disk, when the store is a local directory."""
         ...
@@ -141,6 +156,9 @@ class _PartFile:
 
 def media_root() -> Path:
     return get_settings().resolved_media_dir
+
+
+_PART_NAME = re.compile(r"\.(.+)\.[0-9a-f]{8}\.part")  # `_temporary`'s names
 
 
 def _is_hidden(path: Path) -> bool:
@@ -228,6 +246,17 @@ class LocalBackend:
                 stat = path.stat()
                 yield Stored(key, stat.st_size, stat.st_mtime)
 
+    def leftovers(self, prefix: str = "") -> Iterator[Leftover]:
+        root = self.root
+        if not root.is_dir():
+            return
+        for path in sorted(root.rglob(".*.part")):
+            key = path.relative_to(root).as_posix()
+            match = _PART_NAME.fullmatch(path.name)
+            if key.startswith(prefix) and path.is_file() and match:
+                target = path.with_name(match.group(1)).relative_to(root).as_posix()
+                yield Leftover(key, target, path.stat().st_mtime)
+
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
 
@@ -308,7 +337,8 @@ class S3Backend:
     def stage(self, key: str, data: bytes) -> Staged:
         check_key(key)
         staged = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
-        self.client.put_object(Bucket=self.bucket, Key=staged, Body=data)
+        # the target rides along, so a sweep can still place it after a killed commit
+        self.client.put_object(Bucket=self.bucket, Key=staged, Body=data, Metadata={"target": key})
         return _StagedObject(self, key, staged)
 
     def copy(self, source: str, key: str) -> None:
@@ -374,6 +404,18 @@ class S3Backend:
                     continue
                 modified: datetime = item["LastModified"]
                 yield Stored(item["Key"], item["Size"], modified.astimezone(UTC).timestamp())
+
+    def leftovers(self, prefix: str = "") -> Iterator[Leftover]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=STAGING_PREFIX
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                head = self.client.head_object(Bucket=self.bucket, Key=item["Key"])
+                target = head.get("Metadata", {}).get("target")
+                if target is None or target.startswith(prefix):
+                    modified: datetime = item["LastModified"]
+                    yield Leftover(item["Key"], target, modified.astimezone(UTC).timestamp())
 
     def local_path(self, key: str) -> Path | None:
         return None
