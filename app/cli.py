@@ -155,7 +155,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         workers=args.workers,
-        proxy_headers=True,
+        # The app reads X-Forwarded-For itself, from TRUSTED_PROXIES only
+        # (app.client_address); uvicorn's own rewrite would trust loopback by default.
+        proxy_headers=False,
     )
     return 0
 
@@ -233,7 +235,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(_args: argparse.Namespace) -> int:
-    from app.maintenance import run_purge
+    from app.maintenance import run_purge, run_sweep
     from app.settings import get_settings
 
     months = get_settings().retention_months
@@ -242,6 +244,10 @@ def cmd_purge(_args: argparse.Namespace) -> int:
     print(f"Visits stripped of photos, GPS, free texts and shopper ({kept}): {done.visits}")
     print(f"  photos deleted: {done.photos}; expired sessions: {done.sessions};")
     print(f"  login counters: {done.throttles}; old login events: {done.login_events}")
+    swept = run_sweep()
+    print(f"Photo files after killed uploads: {swept}")
+    for photo_id in swept.missing:
+        print(f"  photo {photo_id}: its file is missing")
     return 0
 
 
@@ -315,7 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     back.set_defaults(func=cmd_restore)
 
     commands.add_parser(
-        "purge", help="apply RETENTION_MONTHS now; end expired sessions and old login records"
+        "purge",
+        help="apply RETENTION_MONTHS now; end expired sessions and old login records;"
+        " sweep files of killed uploads",
     ).set_defaults(func=cmd_purge)
 
     report = commands.add_parser("report", help="PDF audit report of a branch, or all as a ZIP")

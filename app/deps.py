@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.client_address import Network, parse_networks, resolve
 from app.db import new_session, session_scope
 from app.errors import Denied, Forbidden
 from app.models import Role, User, UserSession
@@ -60,8 +62,18 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 def client_address(request: Request) -> str:
-    """The address a request came from (uvicorn resolves a trusted proxy's X-Forwarded-For)."""
-    return request.client.host if request.client else "unknown"
+    """The address a request came from: the one answer login throttling, the security log
+    and the audit trail use (X-Forwarded-For only from `TRUSTED_PROXIES`)."""
+    return resolve(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        _networks(get_settings().trusted_proxies),
+    )
+
+
+@lru_cache(maxsize=4)
+def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    return parse_networks(proxies)
 
 
 def get_auth_db() -> Callable[[], AbstractContextManager[Session]]:

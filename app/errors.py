@@ -38,5 +38,11 @@ class Conflict(DomainError):
     status = 409
 
 
+class OutOfSpace(DomainError):
+    """The server's disk (or store) is full: the client should keep its data and retry."""
+
+    status = 507
+
+
 class TooManyAttempts(DomainError):
     status = 429

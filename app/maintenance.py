@@ -1,4 +1,5 @@
-"""Jobs that own their transaction: the retention purge, from the command or every day.
+"""Jobs that own their transaction: the retention purge and the sweep of what killed
+uploads left (`app.services.media_sweep`), from the command or every PURGE_EVERY_HOURS.
 
 `run_purge` is the one entry both use: it commits the purge, and only then are the photo
 files deleted (`app.storage` applies deletions at commit) and the cached PDFs, which may
@@ -15,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import session_scope
 from app.reports import cache
-from app.services import retention
+from app.services import media_sweep, retention
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,11 @@ def run_purge(*, now: datetime | None = None) -> retention.PurgeReport:
     return report
 
 
+def run_sweep(*, now: datetime | None = None) -> media_sweep.SweepReport:
+    with session_scope() as db:
+        return media_sweep.sweep(db, now=now)
+
+
 async def purge_every(hours: int) -> None:
     """Run the purge every `hours` while the server runs (the first run after one interval)."""
     while True:
@@ -39,6 +45,10 @@ async def purge_every(hours: int) -> None:
             log.exception("retention purge failed")
             continue
         log.info("retention purge: %s", report)
+        try:
+            log.info("media sweep: %s", await run_in_threadpool(run_sweep))
+        except Exception:  # a store that does not answer now is swept next time
+            log.exception("media sweep failed")
 
 
 def start_periodic_purge() -> asyncio.Task[None] | None:

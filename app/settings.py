@@ -13,11 +13,13 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.client_address import parse_networks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("en", "zh_CN")
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     secret_key: str = ""
     default_language: str = "en"
     base_url: str = "http://localhost:8000"
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks, comma-separated,
+    # e.g. "10.0.0.5,172.16.0.0/12"). Empty: every request's address is its connection's,
+    # and a header anyone can write never decides login throttling or the security log.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     max_photo_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
     # Failed logins per username and address before each further one waits, the first wait
     # and the longest (the wait doubles per failure in between): slowed down, never locked.
@@ -60,6 +66,10 @@ class Settings(BaseSettings):
     # HQ accounts must turn on two-factor login (TOTP) before they reach any HQ page.
     require_totp_for_hq: bool = False
     dispute_window_days: int = Field(default=7, ge=0)
+    # The time in is the server's; the phone's claim is kept beside it, and a gap larger than
+    # this many minutes (a wrong clock, an edited one, or a check-in queued offline) is
+    # flagged for the reviewer.
+    time_in_tolerance_minutes: int = Field(default=10, ge=1)
     # Privacy (ESOMAR/MSPA): visits older than this many months lose photos, GPS, free texts
     # and their shopper (scores stay); 0 keeps them forever. `shopmirror purge` applies it,
     # and so does the server every PURGE_EVERY_HOURS (0: only the command).
@@ -121,6 +131,15 @@ class Settings(BaseSettings):
     def _days_or_date(cls, value: object) -> object:
         if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,6}", value.strip()):
             return int(value)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, (list, tuple)):
+            return tuple(str(network) for network in parse_networks(map(str, value)))
         return value
 
     @field_validator("company_timezone")

@@ -19,8 +19,10 @@ or (S3, large downloads) redirects to a presigned URL valid `STORAGE_URL_SECONDS
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -61,6 +63,16 @@ class Stored:
     key: str
     size: int
     modified: float
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A staged upload no commit or rollback finished (its process was killed): `key` is
+    where it lies, `target` the key it was meant for (None when the store cannot tell)."""
+
+    key: str
+    target: str | None
+    modified: float  # POSIX timestamp
 
 
 class Staged(Protocol):
@@ -114,6 +126,10 @@ class Backend(Protocol):
         """Every finished file whose key starts with `prefix` (staged ones are not listed)."""
         ...
 
+    def leftovers(self, prefix: str = "") -> Iterator[Leftover]:
+        """Staged uploads under `prefix` still lying where `stage` put them."""
+        ...
+
     def local_path(self, key: str) -> Path | None:
         """The file on this machine's disk, when the store is a local directory."""
         ...
@@ -140,6 +156,9 @@ class _PartFile:
 
 def media_root() -> Path:
     return get_settings().resolved_media_dir
+
+
+_PART_NAME = re.compile(r"\.(.+)\.[0-9a-f]{8}\.part")  # `_temporary`'s names
 
 
 def _is_hidden(path: Path) -> bool:
@@ -169,10 +188,14 @@ class LocalBackend:
 
     def stage(self, key: str, data: bytes) -> Staged:
         staged = self._temporary(key)
-        with open(staged, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with open(staged, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError:  # a full disk: no half-written file is left behind
+            staged.unlink(missing_ok=True)
+            raise
         return _PartFile(self._path(key), staged)
 
     def put(self, key: str, data: bytes) -> None:
@@ -222,6 +245,17 @@ class LocalBackend:
             if key.startswith(prefix) and path.is_file() and not _is_hidden(path):
                 stat = path.stat()
                 yield Stored(key, stat.st_size, stat.st_mtime)
+
+    def leftovers(self, prefix: str = "") -> Iterator[Leftover]:
+        root = self.root
+        if not root.is_dir():
+            return
+        for path in sorted(root.rglob(".*.part")):
+            key = path.relative_to(root).as_posix()
+            match = _PART_NAME.fullmatch(path.name)
+            if key.startswith(prefix) and path.is_file() and match:
+                target = path.with_name(match.group(1)).relative_to(root).as_posix()
+                yield Leftover(key, target, path.stat().st_mtime)
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
@@ -303,7 +337,8 @@ class S3Backend:
     def stage(self, key: str, data: bytes) -> Staged:
         check_key(key)
         staged = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
-        self.client.put_object(Bucket=self.bucket, Key=staged, Body=data)
+        # the target rides along, so a sweep can still place it after a killed commit
+        self.client.put_object(Bucket=self.bucket, Key=staged, Body=data, Metadata={"target": key})
         return _StagedObject(self, key, staged)
 
     def copy(self, source: str, key: str) -> None:
@@ -369,6 +404,18 @@ class S3Backend:
                     continue
                 modified: datetime = item["LastModified"]
                 yield Stored(item["Key"], item["Size"], modified.astimezone(UTC).timestamp())
+
+    def leftovers(self, prefix: str = "") -> Iterator[Leftover]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=STAGING_PREFIX
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                head = self.client.head_object(Bucket=self.bucket, Key=item["Key"])
+                target = head.get("Metadata", {}).get("target")
+                if target is None or target.startswith(prefix):
+                    modified: datetime = item["LastModified"]
+                    yield Leftover(item["Key"], target, modified.astimezone(UTC).timestamp())
 
     def local_path(self, key: str) -> Path | None:
         return None
@@ -459,6 +506,11 @@ def _pending(db: Session) -> list[_Pending]:
 def _innermost(db: Session) -> SessionTransaction | None:
     """The savepoint a change is made in (or the transaction), so its rollback drops it."""
     return db.get_nested_transaction() or db.get_transaction()
+
+
+def out_of_space(error: BaseException) -> bool:
+    """A write failed because the disk or the quota is full (not a fault to report as 500)."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def write(db: Session, relative: str, data: bytes) -> None:

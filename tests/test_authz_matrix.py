@@ -255,6 +255,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/admin/agencies/{agency_id:int}/active"): Row(
         admin_only(SEE_OTHER), {"agency_id": "agency"}
     ),
+    ("POST", "/admin/agencies/{agency_id:int}/branches"): Row(
+        admin_only(SEE_OTHER), {"agency_id": "agency"}, data={"branches": ""}
+    ),
     ("POST", "/admin/agencies/tokens/{token_id:int}/revoke"): Row(
         admin_only(SEE_OTHER), {"token_id": "token"}
     ),

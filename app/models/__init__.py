@@ -1,6 +1,6 @@
 """All tables, imported in one place so Alembic and the app see the same metadata."""
 
-from app.models.agency import Agency, ApiToken
+from app.models.agency import Agency, AgencyBranch, ApiToken
 from app.models.aggregate import BranchWaveScore
 from app.models.base import utcnow
 from app.models.checklist import Checklist, ChecklistVersion
@@ -36,6 +36,7 @@ __all__ = [
     "AdminChange",
     "AdminObjectKind",
     "Agency",
+    "AgencyBranch",
     "Answer",
     "ApiToken",
     "AuditAction",

@@ -28,3 +28,10 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = timestamp(default=True)
     last_used_at: datetime | None = timestamp(nullable=True)
     revoked_at: datetime | None = timestamp(nullable=True)
+
+
+class AgencyBranch(SQLModel, table=True):
+    """A branch an agency may deliver and read visits for; an agency with none: every one."""
+
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True, ondelete="CASCADE")
+    branch_id: int = Field(foreign_key="branch.id", primary_key=True, ondelete="CASCADE")

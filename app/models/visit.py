@@ -37,7 +37,9 @@ class Visit(SQLModel, table=True):
     variant: str | None = Field(default=None, max_length=80)
     due_from: datetime | None = timestamp(nullable=True)
     due_until: datetime | None = timestamp(nullable=True)
-    time_in: datetime | None = timestamp(nullable=True)
+    time_in: datetime | None = timestamp(nullable=True)  # the server's clock decides it
+    # The time in the phone claimed (kept beside the server's; a large gap is a review flag).
+    device_time_in: datetime | None = timestamp(nullable=True)
     time_out: datetime | None = timestamp(nullable=True)
     latitude: float | None = None  # where the shopper checked in, with consent
     longitude: float | None = None

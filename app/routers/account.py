@@ -83,7 +83,7 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     try:
         user = auth.authenticate(
             db,

@@ -90,6 +90,27 @@ def agency_active(
     return flash(redirect(request, "/admin/agencies"), message, "success")
 
 
+@router.post("/{agency_id:int}/branches")
+def agency_branches(
+    request: Request,
+    db: SessionDep,
+    user: AdminUser,
+    agency_id: int,
+    branches: Annotated[str, Form()] = "",
+) -> Response:
+    agency = svc.get_agency(db, agency_id=agency_id)
+    try:
+        codes = svc.set_agency_branches(db, agency=agency, codes=branches)
+    except DomainError as exc:
+        return _page(request, db, errors={f"branches-{agency_id}": exc.message}, status=422)
+    message = (
+        _("%(name)s may deliver visits of: %(codes)s.", name=agency.name, codes=", ".join(codes))
+        if codes
+        else _("%(name)s may deliver visits of every branch.", name=agency.name)
+    )
+    return flash(redirect(request, "/admin/agencies"), message, "success")
+
+
 @router.post("/tokens/{token_id:int}/revoke")
 def token_revoke(request: Request, db: SessionDep, user: AdminUser, token_id: int) -> Response:
     token = svc.revoke_token(db, token_id=token_id)

@@ -82,6 +82,7 @@ class ApiError(BaseModel):
 def _refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
         401: "Missing, unknown or revoked API token",
+        403: "HQ limited this agency to other branches; `detail` names the branch",
         404: "No visit of this agency has this id",
         409: "The external_id is already used by another agency",
         413: "The body is larger than the limit",
@@ -192,7 +193,7 @@ def _json(body: bytes) -> Any:
     status_code=201,
     responses={
         200: {"model": Receipt, "description": "Already delivered (same external_id)"},
-        **_refusals(401, 409, 413, 422),
+        **_refusals(401, 403, 409, 413, 422),
     },
     openapi_extra={
         "requestBody": {
@@ -239,7 +240,9 @@ def post_visit(db: SessionDep, agency: AgencyDep, body: BodyDep) -> Response:
 
 
 @router.get(
-    "/visits/{visit_id:int}/score", response_model=ScoreReport, responses=_refusals(401, 404, 422)
+    "/visits/{visit_id:int}/score",
+    response_model=ScoreReport,
+    responses=_refusals(401, 403, 404, 422),
 )
 def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport:
     """The current score of a visit this agency delivered (it may change in review)."""
@@ -256,7 +259,7 @@ def visit_score(db: SessionDep, agency: AgencyDep, visit_id: int) -> ScoreReport
 @router.get(
     "/visits/{external_id}",
     response_model=DeliveryReport,
-    responses=_refusals(401, 404, 422)
+    responses=_refusals(401, 403, 404, 422)
     | {
         404: {"model": ApiError, "description": "No delivery of this agency has this `external_id`"}
     },

@@ -12,13 +12,14 @@ from typing import Any, NoReturn
 
 from sqlmodel import Session, col, select
 
-from app.errors import Denied, NotFound
+from app.errors import Denied, Forbidden, NotFound
 from app.i18n import _
-from app.models import Agency, Branch, Dispute, Role, User, Visit, Wave
+from app.models import Agency, AgencyBranch, Branch, Dispute, Role, User, Visit, Wave
 from app.services import visit_policy
 from app.services.visit_policy import manager_region_ids
 
 __all__ = [
+    "agency_branch_ids",
     "branch_scope",
     "can_see_visit",
     "get_agency_visit",
@@ -27,6 +28,7 @@ __all__ = [
     "get_visit",
     "get_wave",
     "manager_region_ids",
+    "require_agency_branch",
     "visit_scope",
 ]
 
@@ -93,20 +95,46 @@ def get_wave(db: Session, wave_id: int) -> Wave:
     return wave
 
 
+def agency_branch_ids(db: Session, agency: Agency) -> set[int] | None:
+    """The branches HQ limited an agency to; None when it is not limited (every branch)."""
+    ids = set(db.exec(select(AgencyBranch.branch_id).where(AgencyBranch.agency_id == agency.id)))
+    return ids or None
+
+
+def require_agency_branch(db: Session, agency: Agency, branch: Branch) -> None:
+    """Refuse (403, the branch named) a delivery or read at a branch the agency is not
+    limited to; the agency already knows the branch, from its own document or delivery."""
+    allowed = agency_branch_ids(db, agency)
+    if allowed is not None and branch.id not in allowed:
+        raise Forbidden(
+            f"branch: this agency may not deliver or read visits of branch {branch.code!r}",
+            field="branch",
+        )
+
+
 def get_agency_delivery(db: Session, agency: Agency, external_id: str) -> Visit:
     """The visit this agency delivered under its own id, else NotFound (another agency's
-    external_id included: nothing says that it exists)."""
+    external_id included: nothing says that it exists); 403 outside its branches."""
     visit = db.exec(
         select(Visit).where(Visit.external_id == external_id, Visit.agency_id == agency.id)
     ).first()
     if visit is None:
         raise NotFound(_("Not found."))
+    _require_visit_branch(db, agency, visit)
     return visit
 
 
 def get_agency_visit(db: Session, agency: Agency, visit_id: int) -> Visit:
-    """A visit this agency delivered, else NotFound (another agency's visit included)."""
+    """A visit this agency delivered, else NotFound (another agency's visit included);
+    403 when HQ has since limited the agency to other branches."""
     visit = db.get(Visit, visit_id)
     if visit is None or visit.agency_id != agency.id:
         _refuse(visit is not None)
+    _require_visit_branch(db, agency, visit)
     return visit
+
+
+def _require_visit_branch(db: Session, agency: Agency, visit: Visit) -> None:
+    branch = db.get(Branch, visit.branch_id)
+    assert branch is not None  # a visit's branch is a foreign key
+    require_agency_branch(db, agency, branch)

@@ -7,12 +7,24 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
-from app.models import Agency, ApiToken, AuditEvent, User, Visit, VisitStatus, utcnow
+from app.models import (
+    AdminObjectKind,
+    Agency,
+    AgencyBranch,
+    ApiToken,
+    AuditEvent,
+    Branch,
+    User,
+    Visit,
+    VisitStatus,
+    utcnow,
+)
 from app.models.base import row_id
+from app.services import audit_trail
 
 TOKEN_PREFIX = "smk_"
 
@@ -25,17 +37,58 @@ def token_hash(secret: str) -> str:
 class AgencyRow:
     agency: Agency
     tokens: list[ApiToken]
+    branch_codes: list[str]  # the branches it is limited to; empty: every branch
 
 
 def list_agencies(db: Session) -> list[AgencyRow]:
-    """Agencies with their tokens (newest first), for the admin page."""
+    """Agencies with their tokens (newest first) and branches, for the admin page."""
     tokens: dict[int, list[ApiToken]] = {}
     for token in db.exec(select(ApiToken).order_by(col(ApiToken.created_at).desc())):
         tokens.setdefault(token.agency_id, []).append(token)
+    codes: dict[int, list[str]] = {}
+    for agency_id, code in db.exec(
+        select(AgencyBranch.agency_id, Branch.code)
+        .join(Branch, col(Branch.id) == AgencyBranch.branch_id)
+        .order_by(col(Branch.code))
+    ):
+        codes.setdefault(agency_id, []).append(code)
     return [
-        AgencyRow(agency, tokens.get(row_id(agency), []))
+        AgencyRow(agency, tokens.get(row_id(agency), []), codes.get(row_id(agency), []))
         for agency in db.exec(select(Agency).order_by(col(Agency.name)))
     ]
+
+
+def branch_codes_of(db: Session, agency: Agency) -> list[str]:
+    """The codes of the branches an agency is limited to (empty: every branch)."""
+    return list(
+        db.exec(
+            select(Branch.code)
+            .join(AgencyBranch, col(AgencyBranch.branch_id) == Branch.id)
+            .where(AgencyBranch.agency_id == agency.id)
+            .order_by(col(Branch.code))
+        )
+    )
+
+
+def set_agency_branches(db: Session, *, agency: Agency, codes: str) -> list[str]:
+    """Limit an agency to these branches (codes, comma- or space-separated; empty: every
+    branch). Its API then refuses deliveries and reads elsewhere
+    (`access.require_agency_branch`)."""
+    wanted = sorted({code for code in codes.replace(",", " ").split() if code})
+    found = {b.code: b for b in db.exec(select(Branch).where(col(Branch.code).in_(wanted)))}
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        raise Invalid(
+            _("Unknown branch code: %(codes)s", codes=", ".join(unknown)), field="branches"
+        )
+    before = branch_codes_of(db, agency)
+    db.exec(delete(AgencyBranch).where(col(AgencyBranch.agency_id) == agency.id))
+    db.add_all(AgencyBranch(agency_id=row_id(agency), branch_id=row_id(found[c])) for c in wanted)
+    db.flush()
+    audit_trail.note(
+        db, kind=AdminObjectKind.agency, obj=agency, field="branches", before=before, after=wanted
+    )
+    return wanted
 
 
 def get_agency(db: Session, *, agency_id: int) -> Agency:

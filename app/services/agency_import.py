@@ -37,7 +37,7 @@ from app.models.answer_codec import new_answer
 from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import DocumentError, VisitDocument, completeness, parse_visit, validate_answer
-from app.services import wave_brief
+from app.services import access, wave_brief
 from app.services.checklists import document_of
 from app.services.images import Processed, process
 from app.services.photos import MAX_PER_ITEM, record_photo
@@ -214,6 +214,7 @@ def _existing(db: Session, agency: Agency, external_id: str) -> Delivered | None
         return None
     if visit.agency_id != agency.id:
         raise Conflict("external_id: already used by another sender")
+    access.get_agency_visit(db, agency, row_id(visit))  # its branch may be closed to it since
     stored = db.get(VisitScore, visit.id)
     return Delivered(visit, False, stored.result if stored else {})
 
@@ -232,9 +233,11 @@ def deliver_visit(
     found = _existing(db, agency, external_id)
     if found:
         return found
+    branch = _branch(db, document.get("branch"))
+    if branch is not None:  # before anything else of the document is looked at
+        access.require_agency_branch(db, agency, branch)
     version = _checklist_version(db, document)
     checklist = document_of(version)
-    branch = _branch(db, document.get("branch"))
     errors = [] if branch else [f"branch: unknown branch {document.get('branch')!r}"]
     parsed: VisitDocument | None = None
     try:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, select
 
 from app import storage
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, NotFound, OutOfSpace
 from app.i18n import _
 from app.models import Branch, Photo, User, Visit, utcnow
 from app.models.base import row_id
@@ -165,8 +165,17 @@ def record_photo(
     )
     db.add(photo)
     db.flush()
-    storage.write(db, photo.path, processed.image)
-    storage.write(db, photo.thumb_path, processed.thumb)
+    try:
+        storage.write(db, photo.path, processed.image)
+        storage.write(db, photo.thumb_path, processed.thumb)
+    except OSError as exc:  # the request's rollback discards whatever was staged
+        if storage.out_of_space(exc):
+            raise OutOfSpace(
+                _(
+                    "The server is out of space: your photo waits on the phone and is sent again later."  # noqa: E501
+                )
+            ) from exc
+        raise
     return photo
 
 

@@ -7,7 +7,11 @@ review queue flag, computed for many visits at once.
   `photo_requirements`);
 - duration: time in the branch under half or over twice the median of the visits shopped
   with the same checklist version (once MEDIAN_SAMPLE of them give a median);
-- outside_wave: visited on a day (in the branch's time zone) outside its wave's dates.
+- outside_wave: visited on a day (in the branch's time zone) outside its wave's dates;
+- clock: the phone's time in differs from the server's (which is the visit's time in) by
+  more than `TIME_IN_TOLERANCE_MINUTES`: a wrong or edited clock, or a check-in queued
+  offline and delivered later. Photo capture times are read on the phone's clock, so their
+  window opens at the phone's time in when it is earlier (never at a time after the server's).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from app.models.base import row_id
 from app.models.states import LabelledState
 from app.scoring import photo_requirements
 from app.services.checklists import checklist_of
+from app.settings import get_settings
 
 PHOTO_GRACE = timedelta(minutes=15)  # a storefront shot just before going in is fine
 FAR_METRES = 500  # check-in farther than this from the branch is flagged
@@ -42,6 +47,7 @@ class Flag(LabelledState):
     photos_missing = "photos_missing"
     duration = "duration"
     outside_wave = "outside_wave"
+    clock = "clock"
 
     @property
     def label(self) -> str:
@@ -51,6 +57,7 @@ class Flag(LabelledState):
             Flag.photos_missing: _("Required photos missing"),
             Flag.duration: _("Time in the branch far from the median"),
             Flag.outside_wave: _("Visited outside the wave"),
+            Flag.clock: _("Phone's time in differs from the server's"),
         }[self]
 
 
@@ -83,6 +90,20 @@ def photo_flag(photo: Photo, time_in: datetime | None, time_out: datetime | None
     return ""
 
 
+def clock_gap_minutes(visit: Visit) -> int | None:
+    """Minutes the phone's claimed time in lies after (+) or before (-) the server's."""
+    if visit.time_in is None or visit.device_time_in is None:
+        return None
+    return round((visit.device_time_in - visit.time_in).total_seconds() / 60)
+
+
+def phone_start(visit: Visit) -> datetime | None:
+    """When the visit began on the phone's clock, never later than the server's time in."""
+    if visit.time_in is None or visit.device_time_in is None:
+        return visit.time_in
+    return min(visit.device_time_in, visit.time_in)
+
+
 def minutes_in_branch(visit: Visit) -> int | None:
     """Whole minutes from time in to time out (None while either is unknown)."""
     if visit.time_in and visit.time_out:
@@ -113,11 +134,18 @@ class Plausibility:
     median_minutes: float | None
     outside_wave: bool
     photos: dict[str, list[PhotoCheck]] = field(default_factory=dict)  # by item id
+    clock_minutes: int | None = None  # the phone's time in minus the server's
+    device_time_in: datetime | None = None
     photos_needed: dict[str, int] = field(default_factory=dict)  # by item id, checklist order
 
     @property
     def far(self) -> bool:
         return self.distance is not None and self.distance > FAR_METRES
+
+    @property
+    def clock_off(self) -> bool:
+        tolerance = get_settings().time_in_tolerance_minutes
+        return self.clock_minutes is not None and abs(self.clock_minutes) > tolerance
 
     @property
     def flagged_photos(self) -> int:
@@ -147,6 +175,7 @@ class Plausibility:
             Flag.photos_missing: bool(self.missing_photos),
             Flag.duration: self.duration_off,
             Flag.outside_wave: self.outside_wave,
+            Flag.clock: self.clock_off,
         }
         return [flag for flag, on in raised.items() if on]
 
@@ -196,7 +225,7 @@ def plausibility(db: Session, *, visits: Sequence[Visit]) -> dict[int, Plausibil
         branch = branches[visit.branch_id]
         checks: dict[str, list[PhotoCheck]] = {}
         for photo in photos.get(visit_id, []):
-            check = PhotoCheck(photo, photo_flag(photo, visit.time_in, visit.time_out))
+            check = PhotoCheck(photo, photo_flag(photo, phone_start(visit), visit.time_out))
             checks.setdefault(photo.item_id, []).append(check)
         needed = photo_requirements(
             checklist_of(db, visit), engine_values(answers.get(visit_id, [])), visit.variant
@@ -210,5 +239,7 @@ def plausibility(db: Session, *, visits: Sequence[Visit]) -> dict[int, Plausibil
             ),
             photos=checks,
             photos_needed=needed,
+            clock_minutes=clock_gap_minutes(visit),
+            device_time_in=visit.device_time_in,
         )
     return out

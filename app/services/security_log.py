@@ -1,12 +1,11 @@
 """The security event log: logins, failed logins, refused requests and admin changes.
 
 Each event says who (the account, or the username typed), what, when and from where: the
-client address the app sees, `request.client.host`, which uvicorn takes from
-X-Forwarded-For only when a trusted proxy sent it (`FORWARDED_ALLOW_IPS`, loopback by
-default). Events join the caller's transaction; the two kinds that happen on a request that
-fails are kept another way: a failed login is stored before the password is checked
-(`app.services.auth.authenticate`), a refusal after the request's rollback, in a
-transaction of its own (`app.main`).
+client address of `app.deps.client_address`, which believes X-Forwarded-For only when a
+proxy listed in `TRUSTED_PROXIES` sent it (none by default). Events join the caller's
+transaction; the two kinds that happen on a request that fails are kept another way: a
+failed login is stored before the password is checked (`app.services.auth.authenticate`),
+a refusal after the request's rollback, in a transaction of its own (`app.main`).
 """
 
 from __future__ import annotations

@@ -107,7 +107,14 @@ def start(
     longitude: float | None = None,
     now: datetime | None = None,
 ) -> Visit:
-    """Record the time in (and, with consent, the phone's location); starting again keeps it."""
+    """Record the time in (and, with consent, the phone's location); starting again keeps it.
+
+    The time in is the server's clock when the check-in arrives: a phone's clock can be set
+    to anything. The phone's claim `at` is kept beside it (`device_time_in`); the reviewer
+    sees a gap beyond `TIME_IN_TOLERANCE_MINUTES` flagged (`review_flags`). A check-in queued
+    offline therefore gets the time the sync delivered it, which bounds the real one, and
+    its earlier device time is shown to the reviewer rather than believed.
+    """
     now = now or utcnow()
     located = latitude is not None and longitude is not None
     lat, lon = latitude or 0.0, longitude or 0.0
@@ -118,7 +125,8 @@ def start(
     if visit.status != VisitStatus.assigned:
         return visit
     visit.status = VisitStatus.in_progress
-    visit.time_in = min(at, now) if at else now
+    visit.time_in = now
+    visit.device_time_in = at
     if located:
         visit.latitude, visit.longitude = latitude, longitude
     db.add(visit)

@@ -145,6 +145,7 @@
   function nothing() { /* no page to update */ }
   var hooks = { sent: nothing, refused: nothing, sending: nothing, failed: nothing, progress: nothing, status: nothing };
   var draining = false, sendingSeq = null, halted = null, retryTimer = null, retryDelay = 2000;
+  var serverNote = null;   // why the server asked to wait (507: out of space), until a change goes through
   /* Work begun but not finished (an entry being stored, a drain running), shown on <html> so a
      test or a screen reader never mistakes "not yet stored" for "all sent". */
   var unfinished = 0, drainAgain = false;
@@ -194,6 +195,7 @@
       sendingSeq = null;
       var result = SMOutbox.outcome(entry, r.status);
       if (result === "sent") {
+        serverNote = null;
         return Store.remove(entry.seq).then(function () {
           localStorage.setItem(SYNC_KEY, String(Date.now()));
           changed[entry.visit] = true;
@@ -203,7 +205,10 @@
         });
       }
       if (result === "stop") { halted = T.login; return "stop"; }
-      if (result === "retry") throw new Error("server");
+      if (result === "retry") {
+        if (r.status === 507 && r.body && r.body.detail) serverNote = r.body.detail;   // kept, sent later
+        throw new Error("server");
+      }
       SMOutbox.refuse(entry, r.status, r.body);
       changed[entry.visit] = true;
       return Store.put(entry).then(function () { hooks.refused(entry); return "next"; });
@@ -270,7 +275,8 @@
     return Store.all().then(function (list) {
       var info = {
         waiting: waiting(list).length, refused: list.length - waiting(list).length,
-        last: Number(localStorage.getItem(SYNC_KEY) || 0), offline: !navigator.onLine, halted: halted, list: list
+        last: Number(localStorage.getItem(SYNC_KEY) || 0), offline: !navigator.onLine, halted: halted, list: list,
+        note: serverNote
       };
       hooks.status(info);
       return info;
@@ -332,6 +338,7 @@
     if (info.waiting) parts.push(fmt(T.pending, { num: info.waiting }));
     else if (info.last) parts.push(T.all_sent);
     if (info.offline) parts.push(T.offline);
+    if (info.note && info.waiting) parts.push(info.note);
     if (info.last) parts.push(fmt(T.last_sync, { time: clockTime(info.last) }));
     if (info.refused) parts.push(fmt(T.refused_count, { num: info.refused }));
     return [parts.join(" · "), info.waiting || info.offline || info.refused ? "warn" : ""];

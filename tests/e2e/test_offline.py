@@ -277,6 +277,33 @@ def test_two_devices_the_change_made_last_on_a_device_wins(server, browser):
         ahead.close()
 
 
+def test_a_photo_the_server_has_no_room_for_waits_on_the_phone_with_the_reason(server, phone):
+    """A 507 (the server's disk is full) keeps the photo in the outbox, shows the server's
+    message, and the photo is sent once when there is room again."""
+    page = phone
+    visit_id = started_visit(page, server)
+    before = len(photos(server, visit_id))
+    message = "The server is out of space: your photo waits on the phone and is sent again later."
+
+    def full(route):
+        route.fulfill(status=507, json={"detail": message})
+
+    page.route("**/visits/*/photos", full)
+    page.locator("#i-storefront [data-photo-input]").first.set_input_files(big_photo())
+    page.wait_for_function(
+        f"document.querySelector('[data-sync]').textContent.includes({message!r})"
+    )
+    assert [e[0] for e in outbox(page)] == ["photo"]
+    assert outbox(page)[0][2] != "refused"  # waiting, not given up
+    shot(page, "offline-09-server-full")
+    page.unroute("**/visits/*/photos")
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # sends now, not in 30 s
+    page.wait_for_selector("#i-storefront .q-thumb[data-photo-id]", state="attached")
+    assert outbox(page) == []
+    assert len(photos(server, visit_id)) == before + 1
+    assert message not in page.locator("[data-sync]").inner_text()
+
+
 def test_a_change_the_server_refuses_is_shown_with_the_reason_and_kept(server, phone):
     page = phone
     visit_id = started_visit(page, server)

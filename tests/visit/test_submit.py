@@ -27,6 +27,7 @@ def answer_all(db, world, visit, answers=COMPLETE, at=T0):
             value=value,
             client_id=f"{item_id}-{at.timestamp()}-{n}",
             client_time=at,
+            now=at,  # received as made: the server's time in is the same moment
         )
 
 
