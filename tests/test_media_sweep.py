@@ -14,8 +14,20 @@ from app.models import Photo, utcnow
 from app.services.media_sweep import sweep
 from tests.admin.factories import make_visit, mini_version
 
-pytestmark = pytest.mark.usefixtures("media_backend")
+pytestmark = pytest.mark.usefixtures("media_backend", "own_media_dir")
 LATER = timedelta(hours=2)
+
+
+@pytest.fixture
+def own_media_dir(media_backend, tmp_path, monkeypatch):
+    """A media directory of this test's own: the sweep looks at everything in the store,
+    and other tests of this process leave their files in the shared one (the S3 runs get
+    a new bucket each already)."""
+    if media_backend == "local":
+        from app.settings import get_settings
+
+        monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
+        monkeypatch.setattr(get_settings(), "media_dir", tmp_path / "media")
 
 
 def _photo(db, visit, name: str) -> Photo:
