@@ -22,6 +22,7 @@ from app.settings import get_settings
 IMMEDIATE = "sqlite_begin_immediate"
 WRITER = "shopmirror_writer"  # in a connection's info: it holds this process's writer turn
 WRITER_WAIT = 30  # seconds, as busy_timeout
+SQLITE_POOL = 40  # connections kept open: one per worker thread of the thread pool
 
 
 def make_engine(url: str) -> Engine:
@@ -35,7 +36,15 @@ def make_engine(url: str) -> Engine:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
         )
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # One pooled connection per worker thread (anyio's default limit is 40): with the default
+    # pool of 5 (+10 overflow) a burst of autosaves waited for a connection, and every
+    # overflow connection was opened, given its PRAGMAs and closed again for one request.
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=SQLITE_POOL,
+        max_overflow=10,
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:

@@ -1,6 +1,8 @@
 """FastAPI dependencies: the DB session, the current user, role checks, CSRF.
 
-Routers declare what they need with the `Annotated` aliases at the bottom.
+Routers declare what they need with the `Annotated` aliases at the bottom. Dependencies
+that never wait (no database, no file) are `async def`: FastAPI runs a plain `def` one in
+the thread pool, a hop per dependency, and an autosave went through eight of them.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
     return parse_networks(proxies)
 
 
-def get_auth_db() -> Callable[[], AbstractContextManager[Session]]:
+async def get_auth_db() -> Callable[[], AbstractContextManager[Session]]:
     """Opens a short read-only session just for the login lookup, closed right after it.
 
     Kept apart from the request's session so that, on SQLite, the write lock is first
@@ -133,7 +135,7 @@ def resolve_user_for_error_page(request: Request) -> None:
 AuthDep = Annotated[tuple[UserSession, User] | None, Depends(get_auth)]
 
 
-def get_request_db(
+async def get_request_db(
     request: Request,
     db: Annotated[Session, Depends(get_db, scope="function")],
     auth: AuthDep,
@@ -172,7 +174,7 @@ async def csrf_protect(request: Request, auth: AuthDep) -> None:
 SETUP_PATHS = ("/account/", "/logout", "/language")
 
 
-def get_current_user(request: Request, auth: AuthDep) -> User:
+async def get_current_user(request: Request, auth: AuthDep) -> User:
     if auth is None:
         raise LoginRequired
     if two_factor.setup_required(auth[1]) and not request.url.path.startswith(SETUP_PATHS):
@@ -186,7 +188,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def require_role(*roles: Role):
     """A dependency that lets only these roles through (others get 404, no hint)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise Denied("Not found")
         return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from app.errors import Invalid
@@ -88,15 +89,20 @@ def start_session(db: Session, *, user: User) -> str:
     return token
 
 
+# Built once: every request looks its session up, and building the statement each time
+# (columns compared, joined, cache key derived) cost as much as running it.
+SESSION_LOOKUP = (
+    select(UserSession, User)
+    .join(User, col(User.id) == UserSession.user_id)
+    .where(col(UserSession.id) == bindparam("digest"), col(User.active))
+)
+
+
 def session_for_token(db: Session, token: str | None) -> tuple[UserSession, User] | None:
     """The live session and active user behind a cookie token, if any."""
     if not token:
         return None
-    row = db.exec(
-        select(UserSession, User)
-        .join(User, col(User.id) == UserSession.user_id)
-        .where(UserSession.id == token_digest(token), User.active)
-    ).first()
+    row = db.exec(SESSION_LOOKUP, params={"digest": token_digest(token)}).first()
     if row is None:
         return None
     session, user = row

@@ -75,6 +75,15 @@ def checklist_of(db: Session, of: Visit | Wave) -> ChecklistDoc:
     digest = db.exec(
         select(ChecklistVersion.content_hash).where(ChecklistVersion.id == version_id)
     ).first()
+    return parsed_version(db, version_id, digest)
+
+
+def parsed_version(db: Session, version_id: int | None, digest: str | None) -> ChecklistDoc:
+    """The parsed document of a version whose content hash the caller has already read.
+
+    Keyed by id and hash, not id alone: a version's id is reused after the transaction that
+    made it rolls back (an import refused late), and a cached document must not outlive it.
+    """
     if digest is None:
         raise NotFound(_("Not found."))
     parsed = _parsed.get((version_id, digest))
