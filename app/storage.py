@@ -573,3 +573,11 @@ def _discard_unfinished(db: Session, transaction: SessionTransaction) -> None:
         return
     for item in db.info.pop(PENDING, []):
         _drop(item)
+
+
+def write_errors() -> tuple[type[BaseException], ...]:
+    """What a failed write raises, whichever the store: a full or read-only disk (OSError),
+    an S3 store refusing or out of reach (botocore's errors)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (OSError, BotoCoreError, ClientError)

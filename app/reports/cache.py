@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +48,8 @@ REPORT_VERSION = "1"  # bump when the report's data assembly changes meaning
 APP_DIR = Path(__file__).resolve().parent.parent
 CACHE_DIRNAME = "reports-cache"
 KEEP_DAYS = 30
+
+log = logging.getLogger(__name__)
 
 
 def renderer_files() -> list[Path]:
@@ -238,3 +241,15 @@ def store(key: str, pdf: bytes) -> str:
     target = cached_key(key)
     storage.backend().put(target, pdf)
     return target
+
+
+def keep(key: str, pdf: bytes) -> bool:
+    """Cache a report just rendered for a reader, if there is room: a full disk (or a store
+    that refuses the write) must not cost the reader the PDF already in hand. False, and a
+    warning in the log, when it could not be kept; the next download renders it again."""
+    try:
+        store(key, pdf)
+    except storage.write_errors() as exc:
+        log.warning("report %s not cached: %s", key, exc)
+        return False
+    return True

@@ -116,5 +116,5 @@ def branch_report(
     if stored is not None:
         return ReportFile(stored, filename, cached=True)
     rendered = render_branch(db, branch=branch, wave=wave, lang=lang)
-    cache.store(key, rendered.pdf)
+    cache.keep(key, rendered.pdf)
     return ReportFile(rendered.pdf, filename, cached=False)

@@ -165,3 +165,26 @@ def test_an_upgrade_that_draws_charts_differently_is_not_served_old_pdfs(tmp_pat
         assert cache.template_version() != before
     finally:
         cache.template_version.cache_clear()
+
+
+def test_a_full_cache_folder_still_answers_with_the_pdf(db, programme, media_backend, monkeypatch):
+    """The disk (or the bucket) refuses the cache entry: the reader still gets the report,
+    rendered again the next time, and nothing half-written is left to be served."""
+    import errno
+
+    from botocore.exceptions import ClientError
+
+    from app import storage
+
+    def refuse(self, key, data):
+        if media_backend == "s3":
+            raise ClientError({"Error": {"Code": "QuotaExceeded"}}, "PutObject")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    backend = storage.S3Backend if media_backend == "s3" else storage.LocalBackend
+    monkeypatch.setattr(backend, "put", refuse)
+    first = _get(db, programme)
+    assert first.pdf.startswith(b"%PDF") and not first.cached
+    assert stored_bytes(cached_key(_key(db, programme))) is None
+    again = _get(db, programme)
+    assert again.pdf.startswith(b"%PDF") and not again.cached
