@@ -274,10 +274,13 @@ def _fragment(client: httpx.Client, job_id: int) -> str:
 
 def test_login_failures_on_both_instances_add_up(cluster):
     def attempt(instance: int, password: str) -> int:
-        client = httpx.Client(base_url=cluster.urls[instance], timeout=60)
-        token = CSRF_RE.search(client.get("/login").text).group(1)
-        data = {"username": "shopper3", "password": password, "csrf_token": token}
-        return client.post("/login", data=data).status_code
+        """A login on one instance, its form (and pre-login CSRF cookie) from the other."""
+        with httpx.Client(base_url=cluster.urls[1 - instance], timeout=60) as form:
+            token = CSRF_RE.search(form.get("/login").text).group(1)
+            cookies = form.cookies
+        with httpx.Client(base_url=cluster.urls[instance], timeout=60, cookies=cookies) as client:
+            data = {"username": "shopper3", "password": password, "csrf_token": token}
+            return client.post("/login", data=data).status_code
 
     assert [attempt(n, "wrong") for n in (0, 1, 0)] == [400, 400, 400]  # 3 free failures
     assert attempt(1, "shopper3-2026") == 429, "refused on 2 after failures on 1 and 2"
