@@ -14,7 +14,10 @@ CI=true, where it fails.
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 import time
 import uuid
 import zipfile
@@ -36,6 +39,7 @@ from tests.reports.conftest import QUICK, REDIS_URL, Worker, redis_namespace
 
 __all__ = ["redis_namespace"]  # the fixture, used below
 DEMO_DAY = "2026-11-22"
+EXPORT_SECONDS = 240  # a loaded 2-core machine takes a minute or two for an export
 SECRET = "multi-instance-test-secret-" + "k" * 16
 HQ = ("admin", "demo-admin-2026")
 SHOPPER = ("shopper", "demo-shopper-2026")
@@ -44,6 +48,8 @@ ANSWERS = [("greeting-words", "yes"), ("staff-appearance", "no"), ("store-tidy",
 
 @dataclass
 class Cluster:
+    """The running topology: the instances' URLs, the database, the bucket, the workers."""
+
     env: dict[str, str]
     urls: list[str]
     engine: Engine
@@ -71,9 +77,6 @@ class Cluster:
 
 
 def _run_cli(env: dict[str, str], *args: str) -> None:
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         cwd=Path(__file__).resolve().parents[1],
@@ -104,8 +107,6 @@ def cluster(tmp_path_factory, s3_endpoint, redis_namespace) -> Iterator[Cluster]
         "LOGIN_MAX_FAILURES": "3",
         "PYTHONUNBUFFERED": "1",
     }
-    import os
-
     env = {k: v for k, v in os.environ.items() if k != "MEDIA_DIR"} | env
     (tmp / "setup").mkdir()
     _run_cli(env | {"VAR_DIR": str(tmp / "setup")}, "migrate")
@@ -136,7 +137,7 @@ def cluster(tmp_path_factory, s3_endpoint, redis_namespace) -> Iterator[Cluster]
 
 
 def _login(cluster: Cluster, who: tuple[str, str], instance: int = 0) -> httpx.Client:
-    """A client logged in on one instance; its cookies work on both (`on`)."""
+    """A client logged in on one instance (its cookies go to the other through `_on`)."""
     client = httpx.Client(base_url=cluster.urls[instance], timeout=60)
     page = client.get("/login")
     token = CSRF_RE.search(page.text)
@@ -150,8 +151,7 @@ def _login(cluster: Cluster, who: tuple[str, str], instance: int = 0) -> httpx.C
 
 def _on(client: httpx.Client, cluster: Cluster, instance: int) -> httpx.Client:
     """The same browser (cookie jar) talking to another instance."""
-    other = httpx.Client(base_url=cluster.urls[instance], timeout=60, cookies=client.cookies)
-    return other
+    return httpx.Client(base_url=cluster.urls[instance], timeout=60, cookies=client.cookies)
 
 
 def _photo() -> bytes:
@@ -222,7 +222,9 @@ def _job(cluster: Cluster, job_id: int):
     )[0]
 
 
-def _wait(cluster: Cluster, job_id: int, until: Callable, what: str, timeout: float = 120):
+def _wait(
+    cluster: Cluster, job_id: int, until: Callable, what: str, timeout: float = EXPORT_SECONDS
+):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = _job(cluster, job_id)
@@ -253,7 +255,7 @@ def test_an_export_started_on_one_instance_is_followed_and_downloaded_on_the_oth
     wave_id = _closed_wave(cluster)
     job_id = _export(cluster, first, wave_id, "en")
     seen: set[str] = set()
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + EXPORT_SECONDS
     while "Download ZIP" not in (fragment := _fragment(second, job_id)):
         assert time.monotonic() < deadline, fragment
         seen.update(re.findall(r"\d+ of \d+ reports", fragment))
