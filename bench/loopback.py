@@ -64,6 +64,101 @@ print(json.dumps(out))
 """
 
 
+# `count` more own branches in `regions` new regions, each with a copy of one approved
+# visit of the latest ended demo wave (answers, photos' rows, score, the branch's aggregate),
+# so that a bulk export has `count` full reports to render. Prints the wave, the regions and
+# an HQ session.
+REPORT_BRANCHES = """
+import json, sys
+from sqlmodel import select
+from app.db import session_scope
+from app.models import Answer, Branch, Photo, Region, User, Visit, Wave, WaveBranch
+from app.services.auth import start_session
+from app.services.scoring import refresh_branch_wave, rescore
+
+count, regions = int(sys.argv[1]), int(sys.argv[2])
+with session_scope() as db:
+    wave = db.exec(select(Wave).order_by(Wave.ends_on.desc()).offset(1)).first()
+    model = db.exec(select(Visit).where(Visit.wave_id == wave.id, Visit.status == "approved")
+                    .order_by(Visit.id)).first()
+    answers = list(db.exec(select(Answer).where(Answer.visit_id == model.id)))
+    photos = list(db.exec(select(Photo).where(Photo.visit_id == model.id)))
+    made = [Region(code=f"BENCH{r}", name=f"Bench region {r}") for r in range(regions)]
+    db.add_all(made)
+    db.flush()
+    skip = {"id", "branch_id", "external_id"}
+    for n in range(count):
+        branch = Branch(code=f"BENCH-{n:05}", name=f"Bench branch {n}",
+                        region_id=made[n % regions].id)
+        db.add(branch)
+        db.flush()
+        db.add(WaveBranch(wave_id=wave.id, branch_id=branch.id))
+        visit = Visit(branch_id=branch.id,
+                      **{k: v for k, v in model.model_dump().items() if k not in skip})
+        db.add(visit)
+        db.flush()
+        for row in answers:
+            db.add(Answer(**(row.model_dump(exclude={"id"}) | {"visit_id": visit.id})))
+        for row in photos:
+            db.add(Photo(**(row.model_dump(exclude={"id"}) | {"visit_id": visit.id})))
+        db.flush()
+        rescore(db, visit=visit)
+        db.flush()
+        refresh_branch_wave(db, branch_id=branch.id, wave_id=wave.id)
+    admin = db.exec(select(User).where(User.username == "admin")).one()
+    out = {"wave": wave.id, "regions": [r.id for r in made], "hq": start_session(db, user=admin)}
+print(json.dumps(out))
+"""
+
+
+def add_report_branches(env: dict[str, str], count: int, regions: int) -> dict:
+    """Add `count` branches with one full report each in the demo's last ended wave."""
+    made = subprocess.run(
+        [sys.executable, "-c", REPORT_BRANCHES, str(count), str(regions)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(made.stdout)
+
+
+WORKER_READY = "shopmirror worker: ready"
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`shopmirror worker` (BROKER_URL in env) in a process group of its own, once ready."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while WORKER_READY not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"worker did not start: {log.read_text()}")
+        time.sleep(0.2)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    """SIGTERM the worker's group (it and its render processes) and wait."""
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

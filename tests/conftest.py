@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 # Hypothesis's default 200 ms per example is a wall-clock limit: with the suite's workers and a
@@ -36,28 +37,36 @@ BASE_URL = os.environ.get("DATABASE_URL", "")
 os.environ["GC_FREEZE"] = "false"  # the app's start-up freeze is for long-lived servers
 # "gw0", "gw1"... under pytest-xdist; in the names so a leftover database says whose it was.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-_created_databases: list[str] = []
+# The PostgreSQL server of the tests that need one whatever DATABASE_URL says (several
+# processes on one database: the multi-instance test).
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL",
+    BASE_URL
+    if BASE_URL.startswith("postgresql")
+    else "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+)
+_created_databases: list[tuple[str, str]] = []  # (server URL, database name)
 
 
-def _admin_engine():
-    url = make_url(BASE_URL)
-    return create_engine(url, isolation_level="AUTOCOMMIT")
+def _admin_engine(server: str = BASE_URL):
+    return create_engine(make_url(server), isolation_level="AUTOCOMMIT")
 
 
 def _new_name() -> str:
     return f"shopmirror_test_{WORKER}_{uuid.uuid4().hex[:10]}"
 
 
-def _create_database(template: str | None = None) -> str:
-    """CREATE DATABASE on the configured server (registered for dropping); returns its URL."""
+def _create_database(template: str | None = None, server: str = BASE_URL) -> str:
+    """CREATE DATABASE on the server (the configured one by default), registered for
+    dropping; returns its URL."""
     name = _new_name()
-    engine = _admin_engine()
+    engine = _admin_engine(server)
     with engine.connect() as conn:
         copy_of = f' TEMPLATE "{template}"' if template else ""
         conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
     engine.dispose()
-    _created_databases.append(name)
-    return make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+    _created_databases.append((server, name))
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def fresh_database_url(tmp_dir: Path) -> str:
@@ -65,6 +74,19 @@ def fresh_database_url(tmp_dir: Path) -> str:
     if not BASE_URL.startswith("postgresql"):
         return f"sqlite:///{tmp_dir / f'{_new_name()}.db'}"
     return _create_database()
+
+
+def fresh_postgres_url() -> str:
+    """A new, empty PostgreSQL database on POSTGRES_URL's server, even on a SQLite run.
+
+    Skips the test when the server is unreachable, except under CI=true, where it fails.
+    """
+    try:
+        return _create_database(server=POSTGRES_URL)
+    except OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable under CI: {exc}")
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
 
 
 def copy_database(source_url: str, tmp_dir: Path) -> str:
@@ -88,13 +110,11 @@ def copy_database(source_url: str, tmp_dir: Path) -> str:
 
 
 def _drop_created_databases() -> None:
-    if not _created_databases:
-        return
-    engine = _admin_engine()
-    with engine.connect() as conn:
-        for name in reversed(_created_databases):  # copies before the template they came from
+    for server, name in reversed(_created_databases):  # copies before their template
+        engine = _admin_engine(server)
+        with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+        engine.dispose()
     _created_databases.clear()
 
 

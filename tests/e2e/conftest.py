@@ -71,7 +71,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, timeout: float = 30) -> None:
         log = open(self.env["VAR_DIR"] + "/server.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -90,7 +90,7 @@ class LiveServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:  # e.g. the port was taken meanwhile
                 break
