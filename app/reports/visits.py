@@ -16,6 +16,7 @@ from app.models.answer_codec import NA, engine_value, engine_values
 from app.models.base import row_id
 from app.scoring import Checklist as ChecklistDoc
 from app.scoring import Item, ItemScore, score_visit, text_for
+from app.services.answer_words import answer_labels
 from app.services.checklists import checklist_of
 from app.services.scorecards.items import answer_text, answers_by_visit, counted_visits
 from app.services.scorecards.types import lang
@@ -97,6 +98,7 @@ def _rows_for(
 ) -> list[MomentRows]:
     result = score_visit(document, engine_values(answers.values()), variant)
     items = result.items
+    words = answer_labels(document, lang())
     moments = []
     for section in document.sections:
         rows = []
@@ -109,7 +111,7 @@ def _rows_for(
             rows.append(
                 AnswerRow(
                     item=item,
-                    answer=answer_text(item, answer, lang()) if item.kind != "photo" else "",
+                    answer=answer_text(item, answer, lang(), words) if item.kind != "photo" else "",
                     status=_status(item, answer, scored),
                     earned=counted.earned if counted is not None else None,
                     possible=counted.possible if counted is not None else None,

@@ -29,6 +29,7 @@ from app.models.base import row_id
 from app.scoring import DocumentError, validate_answer
 from app.services import review, visit_policy
 from app.services.access import visit_scope
+from app.services.answer_words import answer_labels
 from app.services.checklists import checklist_of
 from app.services.scorecards.data import scope_of, scoped
 from app.services.scorecards.items import answer_text
@@ -209,13 +210,15 @@ def row_of(db: Session, dispute: Dispute, visit: Visit, branch: Branch) -> Dispu
     proposed = ""
     if dispute.proposed_value is not None and item is not None:
         shown = new_answer(visit_id=row_id(visit), item_id=item.id, value=dispute.proposed_value)
-        proposed = answer_text(item, shown, lang())
+        proposed = answer_text(item, shown, lang(), answer_labels(document, lang()))
     return DisputeRow(
         dispute=dispute,
         visit=visit,
         branch=branch,
         item_texts=item.text if item else dispute.item_id,
-        current_answer=answer_text(item, answer, lang()) if item else "",
+        current_answer=answer_text(item, answer, lang(), answer_labels(document, lang()))
+        if item
+        else "",
         raised_by=names.get(dispute.raised_by_id, ""),
         resolved_by=names.get(dispute.resolved_by_id, ""),
         proposed=proposed,

@@ -29,6 +29,7 @@ from app.models.answer_codec import engine_values
 from app.models.base import row_id
 from app.scoring import Item, score_visit, text_for
 from app.services import scorecards, visit_policy
+from app.services.answer_words import answer_labels
 from app.services.checklists import checklist_of
 from app.services.scorecards import data
 from app.services.scorecards.items import answer_cell, answers_by_visit, counted_visits
@@ -149,6 +150,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         if item.scored:
             columns.append(Column(_("%(item)s: score", item=item.id), FIGURE))
             columns.append(Column(_("%(item)s: met", item=item.id)))
+    words = answer_labels(document, tag)
     rows = []
     for visit in sorted(visits, key=lambda v: (branches[v.branch_id].code, v.id)):
         branch = branches[visit.branch_id]
@@ -170,7 +172,7 @@ def _visits_sheet(db: Session, *, user: User | None, wave: Wave, region: Region 
         ]
         row += [score.result.get("sections", {}).get(s.id) for s in document.sections]
         for item in items:
-            row.append(answer_cell(item, given.get(item.id), tag))
+            row.append(answer_cell(item, given.get(item.id), tag, words))
             if item.scored:
                 entry = result.items[item.id]
                 row.append(None if entry.fraction is None else 100.0 * entry.fraction)

@@ -31,12 +31,13 @@ from app.models.answer_codec import engine_value
 from app.models.base import row_id
 from app.scoring import Item, ItemScore, Problem, ScoreResult, Section
 from app.services import visit_policy
+from app.services.answer_words import answer_labels
 from app.services.checklists import checklist_of
 from app.services.review import standard_text
 from app.services.review_flags import PhotoCheck, Plausibility, plausibility
 from app.services.scoring import compute
 from app.services.submission import problem_text, submission_problems
-from app.services.visit_page import answer_labels, language_choices, text_language, variant_name
+from app.services.visit_page import language_choices, text_language, variant_name
 from app.services.visit_policy import VisitPermissions
 
 

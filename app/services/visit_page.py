@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.i18n import _, language_name
+from app.i18n import language_name
 from app.models import (
     Answer,
     Branch,
@@ -33,6 +33,7 @@ from app.scoring import (
     text_for,
     visible_items,
 )
+from app.services.answer_words import answer_labels
 from app.services.checklists import checklist_of
 from app.services.photos import photos_by_item
 from app.services.visit_policy import EDITABLE, VisitPermissions, day_label, for_visit
@@ -200,18 +201,6 @@ def text_language(doc: Checklist, *, user: User, lang: str) -> str | None:
     if user.content_language and user.content_language in doc.languages:
         return user.content_language
     return doc.content_language(lang)
-
-
-def answer_labels(doc: Checklist, text_lang: str) -> dict[str, str]:
-    """Yes, No and N/A in the checklist's own words where it gives them (formats.md)."""
-    own = doc.labels
-    words = {"yes": _("Yes"), "no": _("No"), "na": _("N/A")}
-    if own is not None:
-        for key in words:
-            given = getattr(own, key)
-            if given is not None:
-                words[key] = text_for(given, text_lang)
-    return words
 
 
 def _scenario(wave: str, checklist: str) -> list[tuple[str, bool]]:

@@ -7,7 +7,7 @@ a handful of visits per wave, so this stays cheap).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,15 +110,21 @@ def branch_item_stats(
     return visits, item_stats(document, visits, visit_values(db, [row_id(v) for v in visits]))
 
 
-def answer_text(item: Item, answer: Answer | None, lang: str) -> str:
-    """An answer as a person reads it ("Yes", "4 / 5", an option's text, "42 s", "N/A")."""
+def answer_text(
+    item: Item, answer: Answer | None, lang: str, words: Mapping[str, str] | None = None
+) -> str:
+    """An answer as a person reads it ("Yes", "4 / 5", an option's text, "42 s", "N/A");
+    ``words`` are the checklist's own Yes, No and N/A (`answer_words.answer_labels`)."""
     value: Any = engine_value(answer)
     if value is None:
         return _("Not answered")
+    said = words or {}
     if value == NA:
-        return _("N/A")
+        return said.get("na") or _("N/A")
     if item.kind == "check":
-        return _("Yes") if value == "yes" else _("No") if value == "no" else str(value)
+        if value in ("yes", "no"):
+            return said.get(value) or (_("Yes") if value == "yes" else _("No"))
+        return str(value)
     if item.kind == "rating":
         return f"{value} / {item.scale or 5}"
     if item.kind == "choice":
@@ -132,7 +138,9 @@ def answer_text(item: Item, answer: Answer | None, lang: str) -> str:
     return str(value)
 
 
-def answer_cell(item: Item, answer: Answer | None, lang: str) -> str | int | float | None:
+def answer_cell(
+    item: Item, answer: Answer | None, lang: str, words: Mapping[str, str] | None = None
+) -> str | int | float | None:
     """An answer as a spreadsheet cell: ratings and measures stay numbers (the unit and
     scale belong in the column's header), every other answer reads as `answer_text` says;
     None (an empty cell) when there is no answer."""
@@ -141,4 +149,4 @@ def answer_cell(item: Item, answer: Answer | None, lang: str) -> str | int | flo
         return None
     if item.kind in ("rating", "measure") and isinstance(value, int | float):
         return value
-    return answer_text(item, answer, lang)
+    return answer_text(item, answer, lang, words)

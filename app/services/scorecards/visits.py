@@ -19,6 +19,7 @@ from app.models.base import row_id
 from app.scoring import Item, score_visit, text_for
 from app.services import disputes as dispute_service
 from app.services.access import get_branch, get_visit
+from app.services.answer_words import answer_labels
 from app.services.checklists import checklist_of
 from app.services.scorecards.data import referenced
 from app.services.scorecards.items import answer_text, answers_by_visit, counted_visits
@@ -107,6 +108,7 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
     result = score_visit(document, engine_values(answers.values()), visit.variant)
     photos = _photos(db, [visit_id])
     disputes = dispute_service.rows(db, user=user, visit_ids=[visit_id])
+    words = answer_labels(document, lang())
     sections = []
     for section in document.sections:
         lines = []
@@ -120,7 +122,7 @@ def visit_detail(db: Session, *, user: User | None, visit: Visit) -> VisitDetail
             lines.append(
                 AnswerLine(
                     item=item,
-                    answer="" if item.kind == "photo" else answer_text(item, answer, lang()),
+                    answer="" if item.kind == "photo" else answer_text(item, answer, lang(), words),
                     score=None if fraction is None else 100.0 * fraction,
                     met=scored.met if scored else None,
                     comment=answer.comment if answer else "",
@@ -212,7 +214,7 @@ def standard_detail(
             StandardVisit(
                 visit=visit,
                 score=scores.get(visit_id),
-                answer=answer_text(item, answer, lang()),
+                answer=answer_text(item, answer, lang(), answer_labels(document, lang())),
                 fraction=100.0 * entry.fraction,
                 met=entry.met,
                 comment=answer.comment if answer else "",
