@@ -7,12 +7,12 @@
    them once the signal is back. */
 "use strict";
 importScripts("/static/outbox.js");
-var VERSION = "sm-v5";
+var VERSION = "sm-v6";
 var STATIC = VERSION + "-static";
 var PAGES = "sm-pages";      // kept across versions: the shopper's cached visits
 var PHOTOS = "sm-photos";
 var SHELL = [
-  "/static/app.css", "/static/outbox.js", "/static/visit.js", "/static/completeness.js",
+  "/static/app.css", "/static/theme.js", "/static/outbox.js", "/static/visit.js", "/static/completeness.js",
   "/static/navigation.js", "/static/stopwatch.js", "/static/photos.js", "/static/checklist.js",
   "/static/visit.bundle.js", "/static/icons/icon-32.png",
   "/static/vendor/htmx-2.0.11.min.js",

@@ -259,7 +259,7 @@ def _wait_for_function(page, expression, arg=None, *, timeout=None, polling=None
             raise PlaywrightTimeoutError(f"wait_for_function timed out: {expression[:120]}")
         # Playwright polls on every animation frame: a state that lasts a moment (a sync tag
         # before its sync runs) must not be missed between two looks.
-        page.wait_for_timeout(polling if isinstance(polling, int | float) else 16)
+        time.sleep((polling if isinstance(polling, int | float) else 16) / 1000)
 
 
 SyncPage.wait_for_function = _wait_for_function  # type: ignore[method-assign, assignment]
