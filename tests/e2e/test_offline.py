@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import (
     PHONE,
@@ -21,6 +20,7 @@ from tests.e2e.conftest import (
 )
 from tests.visit.e2e_support import (
     answer_everything,
+    controlled_by_the_worker,
     demo_server,
     execute,
     json_value,
@@ -81,22 +81,6 @@ def wait_until_cached(page, visit_id: int) -> None:
     page.wait_for_function(
         f"async () => !!(await caches.match('/visits/{visit_id}', {{cacheName: 'sm-pages'}}))"
     )
-
-
-def controlled_by_the_worker(page) -> None:
-    """The page is run by the service worker, as every page after the app's first load is.
-
-    The very first page may not be yet: the worker claims open pages when it activates,
-    which Chromium sometimes does not apply to a page that loaded before it; that page then
-    asks for no background sync (its changes wait in the outbox for the next page). A phone
-    that comes back to the app is controlled: reload as it would.
-    """
-    try:
-        page.wait_for_function("!!navigator.serviceWorker.controller", timeout=5000)
-    except PlaywrightTimeoutError:
-        page.reload()
-        page.wait_for_function("!!navigator.serviceWorker.controller")
-        settle(page)
 
 
 def test_answers_and_a_photo_made_offline_survive_a_reload_and_are_sent_once(server, phone):

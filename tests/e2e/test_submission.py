@@ -17,6 +17,7 @@ from tests.e2e.conftest import PHONE, await_background_sync, log_in, server_now,
 from tests.visit.e2e_support import (
     answer_everything,
     answer_item,
+    controlled_by_the_worker,
     demo_server,
     execute,
     outbox,
@@ -412,6 +413,7 @@ def test_a_submission_left_on_a_closed_page_is_sent_by_the_service_worker(server
         page.set_default_timeout(20000)
         log_in(page, server, "shopper")
         open_visit(page, server, visit_id)
+        controlled_by_the_worker(page)
         answer_everything(page)
         context.set_offline(True)
         go_to_finish(page)

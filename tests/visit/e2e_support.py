@@ -6,6 +6,7 @@ import io
 import json
 
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import LiveServer, demo_server  # noqa: F401 (re-exported)
@@ -132,3 +133,19 @@ def answer_everything(page, *, online: bool = True) -> None:
         if online:
             settle(page)
         page.locator("[data-next]").click()
+
+
+def controlled_by_the_worker(page) -> None:
+    """The page is run by the service worker, as every page after the app's first load is.
+
+    The very first page may not be yet: the worker claims open pages when it activates,
+    which Chromium sometimes does not apply to a page that loaded before it; that page then
+    asks for no background sync (its changes wait in the outbox for the next page). A phone
+    that comes back to the app is controlled: reload as it would.
+    """
+    try:
+        page.wait_for_function("!!navigator.serviceWorker.controller", timeout=5000)
+    except PlaywrightTimeoutError:
+        page.reload()
+        page.wait_for_function("!!navigator.serviceWorker.controller")
+        settle(page)
