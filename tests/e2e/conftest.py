@@ -246,17 +246,23 @@ def _wait_for_function(page, expression, arg=None, *, timeout=None, polling=None
     predicate inside the page, which the app's CSP (no 'unsafe-eval') refuses. This polls
     with `evaluate`, which DevTools runs outside the page's policy."""
     deadline = time.monotonic() + (timeout if timeout is not None else 30000) / 1000
+    last_error = ""
     while True:
         try:
             value = page.evaluate(expression, arg)
-        except PlaywrightError as exc:  # a navigation in between: ask the next page
-            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
-                raise
+        except PlaywrightError as exc:
+            # A navigation in between: the old context is gone, or the new document has no
+            # <html> yet (`documentElement` is null for a moment). Ask the next page; a
+            # predicate that is simply wrong still fails, at the deadline, with its error.
+            last_error = str(exc).splitlines()[0]
             value = None
         if value:
             return value
         if time.monotonic() > deadline:
-            raise PlaywrightTimeoutError(f"wait_for_function timed out: {expression[:120]}")
+            raise PlaywrightTimeoutError(
+                f"wait_for_function timed out: {expression[:120]}"
+                + (f" (last error: {last_error})" if last_error else "")
+            )
         # Playwright polls on every animation frame: a state that lasts a moment (a sync tag
         # before its sync runs) must not be missed between two looks.
         time.sleep((polling if isinstance(polling, int | float) else 16) / 1000)
@@ -359,7 +365,7 @@ def switch_language(page, button: str = ".lang-switch button") -> None:
     before = page.locator("html").get_attribute("lang")
     page.click(button)
     page.wait_for_function(
-        "lang => document.documentElement.lang && document.documentElement.lang !== lang",
+        "lang => document.documentElement?.lang && document.documentElement.lang !== lang",
         arg=before,
     )
     page.wait_for_load_state()
