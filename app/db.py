@@ -98,12 +98,20 @@ def get_engine() -> Engine:
     return make_engine(settings.resolved_database_url)
 
 
+@lru_cache(maxsize=8)
+def _writing(engine: Engine, _pool: object) -> Engine:
+    """The engine's IMMEDIATE variant, made once per pool: every write request made a new one.
+
+    Keyed by the pool too: `dispose()` gives the engine a new pool, and a variant made
+    before it would go on drawing from the old one.
+    """
+    return engine.execution_options(**{IMMEDIATE: True})
+
+
 def new_session(*, write: bool = True, engine: Engine | None = None) -> Session:
     """A session; `write=True` takes SQLite's write lock at BEGIN (no-op on PostgreSQL)."""
     engine = engine or get_engine()
-    if write:
-        engine = engine.execution_options(**{IMMEDIATE: True})
-    return Session(engine, expire_on_commit=False)
+    return Session(_writing(engine, engine.pool) if write else engine, expire_on_commit=False)
 
 
 @contextmanager

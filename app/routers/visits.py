@@ -121,7 +121,7 @@ def save_answer(
     timer_started_at: OptionalForm = None,
 ) -> Response:
     """One autosaved answer; the same client id again (a retried sync) is harmless."""
-    visit = access.get_visit(db, user, visit_id)
+    visit = access.get_visit(db, user, visit_id, lock=True)
     saved = visits.save_answer(
         db,
         user=user,

@@ -34,7 +34,7 @@ from .engine import ItemScore, ScoreResult, score_visit
 from .errors import DocumentError
 from .export import checklist_to_dict, content_hash, dump_checklist, parse_checklist
 from .messages import use_translator
-from .plan import visible_items
+from .plan import controls_visibility, visible_items
 from .text import direction, is_rtl, tag_for, text_for
 from .visit import (
     AnswerDoc,
@@ -81,6 +81,7 @@ __all__ = [
     "completeness_rules",
     "condition_to_dict",
     "content_hash",
+    "controls_visibility",
     "direction",
     "dump_checklist",
     "early_warnings",

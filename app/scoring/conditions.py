@@ -125,6 +125,19 @@ ConditionNode = When | WhenNot | OnVariant | AllOf | AnyOf | Not
 Predicate = Callable[[Callable[[str], Any], set[str], str | None], bool]
 
 
+def referenced_items(cond: ConditionNode) -> frozenset[str]:
+    """The ids of the items whose answers this condition reads (a variant reads none)."""
+    if isinstance(cond, When | WhenNot):
+        return frozenset((cond.item,))
+    if isinstance(cond, AllOf):
+        return frozenset().union(*(referenced_items(c) for c in cond.all_))
+    if isinstance(cond, AnyOf):
+        return frozenset().union(*(referenced_items(c) for c in cond.any_))
+    if isinstance(cond, Not):
+        return referenced_items(cond.not_)
+    return frozenset()
+
+
 def condition_to_dict(cond: ConditionNode) -> dict[str, Any]:
     """The document form of a condition (also the data the phone's script reads)."""
     if isinstance(cond, When):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checklist import Checklist, Item, Section
-from .conditions import Predicate, both, compile_condition
+from .conditions import Predicate, both, compile_condition, referenced_items
 from .export import content_hash
 
 NA = -1.0  # fraction marker: answered N/A
@@ -38,6 +38,7 @@ class Plan:
     section_of: dict[str, Section]
     steps: tuple[Step, ...]
     conditions: tuple[tuple[str, Predicate | None], ...]  # every item, in order
+    controllers: frozenset[str]  # items some section's or item's condition reads
     section_ids: tuple[str, ...]
     weights: tuple[float, ...]
     dimensions: tuple[str, ...]
@@ -66,9 +67,14 @@ def _compile(checklist: Checklist) -> Plan:
     steps: list[Step] = []
     conditions: list[tuple[str, Predicate | None]] = []
     dims: list[str] = []
+    controllers: set[str] = set()
     for s_index, section in enumerate(checklist.sections):
         shown_by = compile_condition(section.when) if section.when else None
+        if section.when:
+            controllers |= referenced_items(section.when)
         for item in section.items:
+            if item.when:
+                controllers |= referenced_items(item.when)
             items[item.id] = item
             section_of[item.id] = section
             when = both(shown_by, compile_condition(item.when) if item.when else None)
@@ -111,6 +117,7 @@ def _compile(checklist: Checklist) -> Plan:
         section_of=section_of,
         steps=tuple(steps),
         conditions=tuple(conditions),
+        controllers=frozenset(controllers),
         section_ids=tuple(s.id for s in checklist.sections),
         weights=tuple(float(s.weight) for s in checklist.sections),
         dimensions=tuple(dims),
@@ -140,6 +147,13 @@ def _drop(key: int, ref: weakref.ref[Checklist]) -> None:
     entry = _CACHE.get(key)
     if entry is not None and entry[0] is ref:
         del _CACHE[key]
+
+
+def controls_visibility(checklist: Checklist, item_id: str) -> bool:
+    """Whether an answer to this item can change which items are shown: only items that a
+    condition reads can (a chain hides on through them), so any other answer leaves the set
+    of shown items as it was."""
+    return item_id in plan_for(checklist).controllers
 
 
 def visible_items(

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.errors import Denied, Forbidden, NotFound
 from app.i18n import _
 from app.models import Agency, AgencyBranch, Branch, Dispute, Role, User, Visit, Wave
-from app.services import visit_policy
+from app.services import visit_lock, visit_policy
 from app.services.visit_policy import manager_region_ids
 
 __all__ = [
@@ -70,9 +70,13 @@ def can_see_visit(db: Session, user: User, visit: Visit) -> bool:
     return visit_policy.for_visit(db, user=user, visit=visit).view
 
 
-def get_visit(db: Session, user: User, visit_id: int) -> Visit:
-    """The visit if this user may see it, else NotFound (never a hint that it exists)."""
-    visit = db.get(Visit, visit_id)
+def get_visit(db: Session, user: User, visit_id: int, *, lock: bool = False) -> Visit:
+    """The visit if this user may see it, else NotFound (never a hint that it exists).
+
+    `lock=True` reads it under its row lock, for a request that changes it: the change's
+    own `lock` then keeps this read instead of reading the visit again (`visit_lock`).
+    """
+    visit = visit_lock.load_locked(db, visit_id) if lock else db.get(Visit, visit_id)
     if visit is None or not can_see_visit(db, user, visit):
         _refuse(visit is not None)
     return visit

@@ -21,7 +21,8 @@ from app.models import Branch, Photo, User, Visit, utcnow
 from app.models.base import row_id
 from app.services import images
 from app.services.checklists import checklist_of
-from app.services.visits import ensure_editable, lock, start
+from app.services.visit_lock import lock
+from app.services.visits import ensure_editable, start
 from app.settings import get_settings
 
 MAX_PER_ITEM = 12

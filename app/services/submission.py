@@ -21,8 +21,8 @@ from app.scoring import Problem, completeness
 from app.services import visit_policy
 from app.services.checklists import checklist_of
 from app.services.scoring import answers_of, comments_of, record_score
+from app.services.visit_lock import lock
 from app.services.visit_policy import Action
-from app.services.visits import lock
 
 
 class Incomplete(Invalid):

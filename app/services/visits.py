@@ -22,13 +22,14 @@ from sqlmodel import Session, col, select
 
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models import Answer, ChecklistVersion, User, Visit, VisitStatus, utcnow
+from app.models import Answer, User, Visit, VisitStatus, utcnow
 from app.models.answer_codec import decode, encode, engine_value
 from app.scoring import Checklist as ChecklistDoc
-from app.scoring import DocumentError, Item, text_for, visible_items
+from app.scoring import DocumentError, Item, controls_visibility, text_for, visible_items
 from app.scoring import validate_answer as check_value
 from app.services import visit_policy
-from app.services.checklists import checklist_of, parsed_version
+from app.services.checklists import checklist_of
+from app.services.visit_lock import lock, lock_with_checklist
 from app.services.visit_policy import Action
 
 MAX_COMMENT = 4000
@@ -75,40 +76,13 @@ def parse_time(raw: str | None, *, field: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def lock(db: Session, visit: Visit) -> Visit:
-    """Reload the visit under a row lock so concurrent saves and a submit queue up."""
-    return db.exec(
-        select(Visit)
-        .where(Visit.id == visit.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 # The autosave's statements, built once (building one cost about as much as running it).
-LOCK_WITH_HASH = (
-    select(Visit, ChecklistVersion.content_hash)
-    .join(ChecklistVersion, col(ChecklistVersion.id) == Visit.checklist_version_id)
-    .where(col(Visit.id) == bindparam("visit"))
-    .with_for_update(of=Visit)
-    .execution_options(populate_existing=True)
-)
 ANSWER_OF = select(Answer).where(
     col(Answer.visit_id) == bindparam("visit"), col(Answer.item_id) == bindparam("item")
 )
 ANSWER_VALUES = select(Answer.item_id, Answer.value, Answer.na).where(
     col(Answer.visit_id) == bindparam("visit")
 )
-
-
-def _lock_with_checklist(db: Session, visit: Visit) -> tuple[Visit, ChecklistDoc]:
-    """`lock`, and the visit's checklist: its version's hash comes in the same query.
-
-    An autosave read the visit, then the hash, then the visit again under the lock; a
-    query less inside SQLite's single writer turn is a tenth of an autosave's time there.
-    """
-    locked, digest = db.exec(LOCK_WITH_HASH, params={"visit": visit.id}).one()
-    return locked, parsed_version(db, locked.checklist_version_id, digest)
 
 
 def ensure_editable(
@@ -213,7 +187,7 @@ def drop_hidden(db: Session, *, doc: ChecklistDoc, visit: Visit, keep: str) -> t
     to decide, and a change of that controller, even one sent out of order from an
     outbox, runs this again.
     """
-    # Columns, not rows: an autosave runs this each time and seldom hides anything.
+    # Columns, not rows: every answer that controls others runs this, and seldom hides any.
     values = db.exec(ANSWER_VALUES, params={"visit": visit.id}).all()
     shown = visible_items(
         doc, {item: decode(value, na) for item, value, na in values}, visit.variant
@@ -252,7 +226,7 @@ def save_answer(
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise Invalid(_("This comment is too long."), field="comment")
-    visit, doc = _lock_with_checklist(db, visit)
+    visit, doc = lock_with_checklist(db, visit)
     item = _item(doc, item_id)
     stored, na = _normalized(doc, item_id, value)
     row = db.exec(ANSWER_OF, params={"visit": visit.id, "item": item_id}).first()
@@ -270,6 +244,8 @@ def save_answer(
     row.client_id, row.client_time, row.updated_at = client_id, made, now
     db.add(row)
     db.flush()
+    if not controls_visibility(doc, item_id):  # no condition reads it: nothing newly hidden
+        return Saved("saved", row)
     return Saved("saved", row, drop_hidden(db, doc=doc, visit=visit, keep=item_id))
 
 
