@@ -404,9 +404,26 @@ class Dispatcher:
                 )
                 self._thread.start()
 
+    def _leave(self) -> bool:
+        """End the thread, unless a kick came in meanwhile.
+
+        A kick that finds the thread alive only wakes it; one that arrived during the last
+        idle second, just before the thread gave up, would be lost (its job left queued
+        until the next kick). Under the lock no kick can slip in between.
+        """
+        with self._lock:
+            if self._wake.is_set():
+                return False
+            self._thread = None
+            return True
+
     def _loop(self) -> None:
         idle = 0
-        while idle < IDLE_ROUNDS and not queue.enabled():  # with a broker, workers run jobs
+        while not queue.enabled():  # with a broker, workers run jobs
+            if idle >= IDLE_ROUNDS:
+                if self._leave():
+                    return
+                idle = 0
             self._wake.clear()
             try:
                 job_id = next_queued()
