@@ -9,16 +9,19 @@ process queue in turn for that lock (`make_engine`).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from app.settings import get_settings
 
+DISK_FULL_SQLSTATE = "53100"  # PostgreSQL's disk_full ("could not extend file ...")
 IMMEDIATE = "sqlite_begin_immediate"
 WRITER = "shopmirror_writer"  # in a connection's info: it holds this process's writer turn
 WRITER_WAIT = 30  # seconds, as busy_timeout
@@ -124,3 +127,15 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def database_full(error: BaseException) -> bool:
+    """The database could not grow: SQLite's "database or disk is full" (SQLITE_FULL, also
+    its max_page_count) or PostgreSQL's disk_full. The data is still the client's to keep
+    and send again, not a fault to answer with 500."""
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.orig
+    if isinstance(cause, sqlite3.OperationalError):
+        return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return getattr(cause, "sqlstate", None) == DISK_FULL_SQLSTATE

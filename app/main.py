@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import health
 from app.body_limit import MAX_BULK_BYTES, MB, BodyLimitMiddleware
+from app.db import database_full
 from app.deps import (
     LANGUAGE_COOKIE,
     PRE_CSRF_COOKIE,
@@ -35,7 +37,7 @@ from app.errors import Denied, DomainError, Forbidden
 from app.i18n import _, current_language, pick_language
 from app.maintenance import start_periodic_purge
 from app.memory import limit_malloc_arenas
-from app.models import SecurityEventKind
+from app.models import Role, SecurityEventKind
 from app.reports.jobs import resume_interrupted
 from app.routers import (
     account,
@@ -61,6 +63,8 @@ from app.services import security_log
 from app.settings import get_settings
 from app.static_files import CompressedStaticFiles
 from app.web import flash, is_htmx, redirect, render
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -247,6 +251,27 @@ def install_error_handlers(app: FastAPI) -> None:
         if request.method in ("GET", "HEAD"):
             return _error_page(request, 404, _("Page not found."))
         return _error_page(request, 422, _("A number in the form is out of range."))
+
+    @app.exception_handler(OperationalError)
+    async def database_full_error(request: Request, exc: OperationalError) -> Response:
+        """The database's disk is full: 507 with what happens to the data, never a 500.
+
+        The transaction was rolled back, so nothing half-stored remains; the phone keeps a
+        507'd change in its outbox and shows this message until a change goes through.
+        """
+        if not database_full(exc):
+            raise exc
+        log.error("the database is out of space: %s %s refused", request.method, request.url.path)
+        user = getattr(request.state, "user", None)
+        if user is not None and user.role == Role.shopper:
+            message = _(
+                "The server is out of space: your changes wait on the phone and are sent again later."  # noqa: E501
+            )
+        else:
+            message = _(
+                "The server is out of space: nothing was saved. Try again later or tell your administrator."  # noqa: E501
+            )
+        return _error_page(request, 507, message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -232,6 +232,11 @@ def login(client, username: str, password: str):
 @pytest.fixture
 def world(db):
     """Two regions with branches and one user per role (passwords: '<username>-pass')."""
+    return build_world(db)
+
+
+def build_world(db) -> dict:
+    """The `world` fixture's data, in any session (a test's own database too)."""
     from app.models import Branch, Region
     from app.services.auth import create_user
 
