@@ -508,9 +508,22 @@ def _innermost(db: Session) -> SessionTransaction | None:
     return db.get_nested_transaction() or db.get_transaction()
 
 
+# What S3-compatible stores answer when they cannot take an object: MinIO's full drives
+# (HTTP 507), Ceph RGW's and others' bucket or user quota, and WebDAV-style 507s.
+S3_FULL_CODES = frozenset({"XMinioStorageFull", "QuotaExceeded", "InsufficientStorage"})
+
+
 def out_of_space(error: BaseException) -> bool:
-    """A write failed because the disk or the quota is full (not a fault to report as 500)."""
-    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+    """A write failed because the disk, the store or a quota is full (not a fault to report as
+    500): the local disk's ENOSPC or EDQUOT, or an S3 store's 507 or quota code."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    response = getattr(error, "response", None)  # botocore's ClientError
+    if not isinstance(response, dict):
+        return False
+    code = response.get("Error", {}).get("Code")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in S3_FULL_CODES or status == 507
 
 
 def write(db: Session, relative: str, data: bytes) -> None:

@@ -169,7 +169,7 @@ def record_photo(
     try:
         storage.write(db, photo.path, processed.image)
         storage.write(db, photo.thumb_path, processed.thumb)
-    except OSError as exc:  # the request's rollback discards whatever was staged
+    except storage.write_errors() as exc:  # the request's rollback discards what was staged
         if storage.out_of_space(exc):
             raise OutOfSpace(
                 _(
