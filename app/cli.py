@@ -174,7 +174,6 @@ def cmd_job(args: argparse.Namespace) -> int:
     from app.db import new_session
     from app.errors import DomainError
     from app.i18n import normalize_language
-    from app.models.base import row_id
     from app.reports.service import find_wave
     from app.settings import LANGUAGES, get_settings
 
@@ -182,18 +181,24 @@ def cmd_job(args: argparse.Namespace) -> int:
     if language not in LANGUAGES:
         return _fail(f"--lang: must be one of {', '.join(LANGUAGES)}")
     try:
-        with new_session(write=False) as db:
+        with new_session() as db:  # the job's row: the reports page follows it too
             wave = find_wave(db, args.wave)
+            job = tasks.queue_job(
+                db,
+                user=None,
+                kind=args.job,
+                wave=wave,
+                language=language,
+                start=queue.enabled(),
+            )
+            db.commit()
+            job_args = tasks.arguments(job)
     except DomainError as exc:
         return _fail(f"wave: {exc.message}")
-    job_args: list[int | str] = [row_id(wave)]
-    if args.job == "warm_reports":
-        job_args.append(language)
     if queue.enabled():
-        tasks.submit(args.job, *job_args)
-        print(f"Queued {args.job} of {wave.name} for the workers.")
+        print(f"Queued {args.job} of {wave.name} for the workers (job {job.id}).")
         return 0
-    result = tasks.perform(args.job, job_args)
+    result = tasks.perform(args.job, job_args, job_id=job.id)
     if result is None:
         return _fail(f"{args.job} of {wave.name} failed (the log says why)")
     print(f"{args.job} of {wave.name}: {json.dumps(result, ensure_ascii=False)}")

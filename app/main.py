@@ -19,7 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import health
+from app import health, tasks
 from app.body_limit import MAX_BULK_BYTES, MB, BodyLimitMiddleware
 from app.db import database_full
 from app.deps import (
@@ -290,6 +290,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     large scorecard, which allocates many objects, triggers one every few requests.
     """
     resume_interrupted()
+    tasks.fail_interrupted()
     if get_settings().gc_freeze:
         gc.collect()
         gc.freeze()

@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 from app.deps import PRE_CSRF_COOKIE, SESSION_COOKIE
 from app.main import APP_CSP
 from app.models import (
+    BackgroundJob,
     Branch,
     CorrectiveAction,
     Dispute,
@@ -333,6 +334,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/reports/exports"): Row(admin_only(SEE_OTHER), data={"wave_id": "@wave"}),
     ("GET", "/reports/exports/{job_id:int}"): Row(admin_only(SEE_OTHER), {"job_id": "job"}),
     ("GET", "/reports/exports/{job_id:int}/download"): Row(admin_only(OK), {"job_id": "job"}),
+    ("POST", "/reports/jobs"): Row(
+        admin_only(SEE_OTHER), data={"wave_id": "@wave", "kind": "warm_reports"}
+    ),
+    ("GET", "/reports/jobs/{job_id:int}"): Row(admin_only(SEE_OTHER), {"job_id": "task"}),
 }
 # fmt: on
 
@@ -451,7 +456,8 @@ def _build(db: Session) -> World:
         job = ReportJob(
             wave_id=wave.id, status="done", total=1, done=1, path=f"exports/matrix-{side}.zip"
         )
-        db.add_all([dispute, action, delivered, job])
+        task = BackgroundJob(kind="rescore_wave", wave_id=wave.id, status="done", total=1, done=1)
+        db.add_all([dispute, action, delivered, job, task])
         db.flush()
         from app import storage
 
@@ -461,7 +467,7 @@ def _build(db: Session) -> World:
             "submitted_visit": submitted.id, "approved_visit": approved.id,
             "open_photo": open_photo.id, "approved_photo": approved_photo.id,
             "dispute": dispute.id, "action": action.id, "agency": agency.id, "token": token.id,
-            "agency_visit": delivered.id, "job": job.id, "user": owner.id,
+            "agency_visit": delivered.id, "job": job.id, "task": task.id, "user": owner.id,
             "delivery": delivered.external_id,
         }  # fmt: skip
     cookies, csrf = {}, {}

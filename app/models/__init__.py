@@ -6,7 +6,7 @@ from app.models.base import utcnow
 from app.models.checklist import Checklist, ChecklistVersion
 from app.models.followup import CorrectiveAction, Dispute
 from app.models.org import Branch, Region
-from app.models.report import ReportJob
+from app.models.report import BackgroundJob, ReportJob
 from app.models.security import AdminChange, SecurityEvent
 from app.models.states import (
     ActionStatus,
@@ -41,6 +41,7 @@ __all__ = [
     "ApiToken",
     "AuditAction",
     "AuditEvent",
+    "BackgroundJob",
     "Band",
     "Branch",
     "BranchWaveScore",

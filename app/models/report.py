@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import json_column, timestamp
-from app.models.states import ReportJobStatus
+from app.models.states import BackgroundJobStatus, ReportJobStatus
 
 
 class ReportJob(SQLModel, table=True):
@@ -35,3 +35,32 @@ class ReportJob(SQLModel, table=True):
     heartbeat_at: datetime | None = timestamp(nullable=True)
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     error: str | None = Field(default=None, max_length=500)  # why the whole job failed
+
+
+class BackgroundJob(SQLModel, table=True):
+    """A wave's rescore or report warm-up (`app.tasks`): its progress and how it ended.
+
+    HQ starts them from the reports page (or an operator with `shopmirror rescore`/
+    `warm-reports`); the page follows `done` of `total` as for exports, and a job that
+    failed for good keeps its reason in `error` (one that will be tried again shows the
+    last attempt's reason while it waits).
+    """
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('queued','running','done','failed')", name="status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)  # a name in app.tasks.TASKS
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    language: str | None = Field(default=None, max_length=10)  # warm-ups: the reports'
+    status: str = Field(default=BackgroundJobStatus.queued, max_length=10)
+    total: int = 0
+    done: int = 0
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    error: str | None = Field(default=None, max_length=500)
+    result: dict[str, Any] | None = json_column()
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = timestamp(default=True)
+    started_at: datetime | None = timestamp(nullable=True)
+    finished_at: datetime | None = timestamp(nullable=True)

@@ -105,6 +105,24 @@ class ReportJobStatus(LabelledState):
         }[self]
 
 
+class BackgroundJobStatus(LabelledState):
+    """A rescore's or a warm-up's state (the same four as an export's)."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+    @property
+    def label(self) -> str:
+        return {
+            BackgroundJobStatus.queued: _("Waiting to start"),
+            BackgroundJobStatus.running: _("Running"),
+            BackgroundJobStatus.done: _("Done"),
+            BackgroundJobStatus.failed: _("Failed"),
+        }[self]
+
+
 class AuditAction(LabelledState):
     """What an audit event records; `phrase` follows the actor's name in the trail."""
 

@@ -1,4 +1,5 @@
-"""What HQ's reports page lists: waves, their branches with scores, and export jobs."""
+"""What HQ's reports page lists: waves, their branches with scores, export jobs, and the
+wave's rescores and report warm-ups."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from sqlmodel import Session
 
 from app.errors import NotFound
 from app.i18n import _
-from app.models import Branch, Region, ReportJob, Wave
+from app.models import BackgroundJob, Branch, Region, ReportJob, Wave
 from app.models.base import row_id
 from app.reports.fonts import FontStatus, cjk_font
 from app.reports.jobs import recent_jobs
 from app.services.scorecards import data, overview
 from app.services.scorecards.types import BranchRow
+from app.tasks import recent_jobs as recent_background_jobs
 
 
 @dataclass
@@ -32,6 +34,7 @@ class ReportsPage:
     branches: list[BranchLine]
     jobs: list[ReportJob]
     fonts: FontStatus
+    tasks: list[BackgroundJob]  # the wave's rescores and warm-ups, newest first
 
 
 def reports_page(db: Session, *, wave_id: int | None, region_id: int | None) -> ReportsPage:
@@ -61,4 +64,5 @@ def reports_page(db: Session, *, wave_id: int | None, region_id: int | None) -> 
         branches=lines,
         jobs=recent_jobs(db, wave_id=wave.id) if wave else [],
         fonts=cjk_font(),
+        tasks=recent_background_jobs(db, wave_id=row_id(wave)) if wave else [],
     )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+from app import tasks
 from app.deps import AdminUser, ManagerUser, SessionDep
 from app.errors import NotFound
 from app.i18n import _
@@ -85,6 +86,33 @@ def export_status(request: Request, db: SessionDep, user: AdminUser, job_id: int
     if not is_htmx(request):
         return redirect(request, f"/reports?wave={job.wave_id}")
     return render(request, "reports/index.html", {"job": job}, block="job")
+
+
+@router.post("/jobs")
+def start_job(
+    request: Request,
+    db: SessionDep,
+    user: AdminUser,
+    wave_id: Annotated[int, Form()],
+    kind: Annotated[str, Form()],
+    language: Annotated[str, Form()] = "",
+) -> Response:
+    """Rescore the wave, or warm its reports' cache, in the background."""
+    wave = find_wave(db, wave_id)
+    lang = pick_report_language(language, request.state.language)
+    tasks.queue_job(db, user=user, kind=kind, wave=wave, language=lang)  # starts on commit
+    started = (
+        _("The rescore has started.") if kind == "rescore_wave" else _("The warm-up has started.")
+    )
+    return flash(redirect(request, f"/reports?wave={wave.id}"), started)
+
+
+@router.get("/jobs/{job_id:int}")
+def job_status(request: Request, db: SessionDep, user: AdminUser, job_id: int) -> Response:
+    job = tasks.get_job(db, job_id=job_id)
+    if not is_htmx(request):
+        return redirect(request, f"/reports?wave={job.wave_id}")
+    return render(request, "reports/index.html", {"task": job}, block="task")
 
 
 @router.get("/exports/{job_id:int}/download")
