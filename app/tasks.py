@@ -229,10 +229,14 @@ def fail_interrupted() -> int:
     broker the queue hands an unacknowledged job to another worker instead."""
     if queue.enabled():
         return 0
+    unfinished = col(BackgroundJob.status).in_(("queued", "running"))
+    with new_session(write=False) as db:  # a read first: start-up takes no write lock
+        if db.exec(select(BackgroundJob.id).where(unfinished).limit(1)).first() is None:
+            return 0
     with session_scope() as db:
         result = db.exec(
             update(BackgroundJob)
-            .where(col(BackgroundJob.status).in_(("queued", "running")))
+            .where(unfinished)
             .values(
                 status="failed",
                 error="the server stopped before the job finished; start it again",
