@@ -7,6 +7,7 @@ gives validation messages the survey row they are about.
 
 from __future__ import annotations
 
+import zipfile
 from io import BytesIO
 from pathlib import PurePath
 
@@ -24,6 +25,8 @@ from app.scoring.xlsform_export import checklist_to_workbook
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # what pyxform's readers take
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIPPED = (".xlsx", ".xlsm")  # a ZIP of XML sheets: small on the wire, any size unpacked
+MAX_UNPACKED_MB = 50  # a real questionnaire's sheets unpack to well under a megabyte
 
 
 def is_xlsform(filename: str | None) -> bool:
@@ -46,6 +49,8 @@ def _numbered(rows: object) -> list[tuple[int, dict[str, str]]]:
 def read_xlsform(data: bytes, *, filename: str) -> Conversion:
     """The checklist document of an XLSForm file and what it leaves out (nothing stored)."""
     suffix = PurePath(filename).suffix.lower()
+    if suffix in ZIPPED:
+        _refuse_oversize(data, filename)
     try:
         book = get_xlsform(data, file_type=suffix if suffix in SUFFIXES else None)
     except (PyXFormError, ValueError, OSError) as exc:
@@ -63,6 +68,30 @@ def read_xlsform(data: bytes, *, filename: str) -> Conversion:
     if not sheets.survey:
         raise DocumentError([_("%(file)s: the form has no survey sheet", file=filename)])
     return convert(sheets, fallback_code=PurePath(filename).stem)
+
+
+def _refuse_oversize(data: bytes, filename: str) -> None:
+    """Refuse a workbook whose parts unpack beyond what a form needs, before a reader unpacks
+    them (a few kilobytes can hold gigabytes of one repeated byte). The sizes its directory
+    declares are the most Python's zip reader will produce, so adding them up is enough."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as book:
+            unpacked = sum(entry.file_size for entry in book.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise DocumentError(
+            [_("%(file)s: not a form this reader takes (%(reason)s)", file=filename, reason=exc)]
+        ) from None
+    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
+        raise DocumentError(
+            [
+                _(
+                    "%(file)s: its sheets unpack to %(size)s MB, more than a form takes (at most %(limit)s MB)",  # noqa: E501
+                    file=filename,
+                    size=unpacked // (1024 * 1024),
+                    limit=MAX_UNPACKED_MB,
+                )
+            ]
+        )
 
 
 def checklist_of(conversion: Conversion) -> Checklist:

@@ -426,3 +426,41 @@ def test_a_hand_made_bilingual_form_as_an_agency_writes_it():
     assert condition_to_dict(sat.when) == {
         "all": [{"variant": ["call"]}, {"item": "greet", "in": ["yes"]}]
     }
+
+
+XLS_EXAMPLE = ROOT / "tests/fixtures/service-centre.xls"
+
+
+def test_an_excel_97_workbook_reads_as_the_same_checklist():
+    """The docs' example saved as .xls (Excel 97-2003, read by pyxform through xlrd; the
+    file was written from the .xlsx with xlwt) gives the same checklist."""
+    from_xls = checklist_of(read_xlsform(XLS_EXAMPLE.read_bytes(), filename=XLS_EXAMPLE.name))
+    from_xlsx = checklist_of(read_xlsform(EXAMPLE.read_bytes(), filename=EXAMPLE.name))
+    assert content_hash(from_xls) == content_hash(from_xlsx)
+    assert len(from_xls.languages) == 2 and from_xls.variants
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read():
+    """A 60 MB part that packs to kilobytes, added to a real form: refused by its size."""
+    import zipfile
+
+    packed = BytesIO(EXAMPLE.read_bytes())
+    with (
+        zipfile.ZipFile(packed, "a", compression=zipfile.ZIP_DEFLATED) as book,
+        book.open("xl/media/padding.bin", "w", force_zip64=True) as part,
+    ):
+        for _ in range(60):
+            part.write(bytes(1024 * 1024))
+    data = packed.getvalue()
+    assert len(data) < 2 * 1024 * 1024  # small on the wire
+    with pytest.raises(DocumentError) as caught:
+        read_xlsform(data, filename="bomb.xlsx")
+    assert caught.value.errors == [
+        "bomb.xlsx: its sheets unpack to 60 MB, more than a form takes (at most 50 MB)"
+    ]
+
+
+def test_a_broken_workbook_is_refused_by_name():
+    with pytest.raises(DocumentError) as caught:
+        read_xlsform(EXAMPLE.read_bytes()[:3000], filename="cut.xlsx")
+    assert caught.value.errors[0].startswith("cut.xlsx: not a form this reader takes")
