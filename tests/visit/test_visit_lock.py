@@ -66,4 +66,4 @@ def test_a_lock_is_read_again_after_the_transaction_ends(db, visit):
 
 
 def test_a_missing_visit_is_none(db):
-    assert visit_lock.load_locked(db, 2**62) is None
+    assert visit_lock.load_locked(db, 987654) is None
