@@ -24,6 +24,7 @@ as failed, with that reason, when the next one starts (`fail_interrupted`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -31,11 +32,10 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select, update
 
 from app import queue
+from app.after_commit import after_commit
 from app.db import new_session, session_scope
 from app.errors import Invalid, NotFound
 from app.i18n import _
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ACTOR = "shopmirror_task"
-TO_START = "background_jobs_to_start"  # in Session.info: job ids to start once committed
 Arg = int | str
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
@@ -186,23 +185,13 @@ def queue_job(
     db.add(job)
     db.flush()
     if start:
-        db.info.setdefault(TO_START, []).append(row_id(job))
+        after_commit(db, functools.partial(_start_committed, row_id(job)))
     return job
 
 
-@event.listens_for(OrmSession, "after_commit")
-def _start_committed(db: OrmSession) -> None:
-    """A job starts only once its row is committed (a worker must be able to read it)."""
-    if db.in_nested_transaction():
-        return
-    for job_id in db.info.pop(TO_START, []):
-        start(job_id)
-
-
-@event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_rolled_back(db: OrmSession, previous_transaction: Any) -> None:
-    if not db.in_transaction():
-        db.info.pop(TO_START, None)
+def _start_committed(job_id: int) -> None:
+    """`start`, for the commit that records the job (its caller's `start` flag shadows it)."""
+    start(job_id)
 
 
 def start(job_id: int) -> threading.Thread | None:

@@ -14,6 +14,7 @@ renews the heartbeat; progress and the finish are written only while the claim i
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -25,11 +26,11 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import event, or_
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import or_
 from sqlmodel import Session, col, select, update
 
 from app import queue
+from app.after_commit import after_commit
 from app.db import new_session
 from app.errors import Invalid, NotFound
 from app.i18n import _
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 IDLE_ROUNDS = 30  # seconds the dispatcher waits for new work before it exits
-TO_START = "report_jobs_to_start"
 ACTOR = "report_export"
 Claim = Literal["claimed", "busy", "finished"]
 
@@ -88,23 +88,13 @@ def queue_export(
     db.add(job)
     db.flush()
     if start:
-        db.info.setdefault(TO_START, []).append(row_id(job))
+        after_commit(db, functools.partial(_start_committed, row_id(job)))
     return job
 
 
-@event.listens_for(OrmSession, "after_commit")
-def _start_committed(db: OrmSession) -> None:
-    """A queued job starts only once its row is committed (a worker must be able to read it)."""
-    if db.in_nested_transaction():
-        return
-    for job_id in db.info.pop(TO_START, []):
-        start(job_id)
-
-
-@event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_rolled_back(db: OrmSession, previous_transaction: Any) -> None:
-    if not db.in_transaction():
-        db.info.pop(TO_START, None)
+def _start_committed(job_id: int) -> None:
+    """`start`, for the commit that records the job (its caller's `start` flag shadows it)."""
+    start(job_id)
 
 
 def start(job_id: int, *, fail_unsent: bool = True) -> None:
