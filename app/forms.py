@@ -6,15 +6,22 @@ parse the same way lives here, next to the web layer and below every router.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, UploadFile
 from fastapi.responses import Response
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from app import tasks
+from app.deps import client_address
 from app.errors import Invalid, NotFound
 from app.i18n import _
+from app.models import User
 from app.services.csv_import import ImportPlan, decode
+from app.services.import_jobs import KINDS
+from app.settings import get_settings
 from app.web import flash, redirect, render
 
 MAX_CSV = 5 * 1024 * 1024
@@ -57,6 +64,40 @@ def csv_source(file: UploadFile | None, text: str) -> str:
             _("The text is larger than %(size)s MB.", size=MAX_CSV // 1024 // 1024), field="text"
         )
     return text
+
+
+def run_import(
+    request: Request,
+    db: Session,
+    user: User,
+    *,
+    kind: str,
+    source: str,
+    apply: bool,
+    importer: Callable[[bool], ImportPlan],
+) -> Response:
+    """Check a CSV (the dry run), or apply it: here when small, else as a job whose page
+    follows its progress (`app.services.import_jobs`). `importer(apply)` runs the service."""
+    plan = importer(False)
+    if apply and plan.ok and len(plan.changes) > get_settings().import_inline_rows:
+        job = tasks.queue_job(
+            db,
+            user=user,
+            kind=KINDS[kind],
+            payload=source.encode("utf-8"),
+            requested_from=client_address(request),
+        )
+        return redirect(request, f"/admin/{kind}/import/jobs/{job.id}")
+    if apply and plan.ok:
+        plan = importer(True)
+    return import_result(request, kind, plan, source)
+
+
+def import_job_page(request: Request, db: Session, *, kind: str, job_id: int) -> Response:
+    """An import job's page; HTMX polls its `job` block until it has ended."""
+    job = tasks.get_job(db, job_id=job_id, kinds={KINDS[kind]})
+    context = {"kind": kind, "plan": None, "job": job}
+    return render(request, "admin/org/import.html", context, block="job")
 
 
 def import_result(request: Request, kind: str, plan: ImportPlan, source: str) -> Response:

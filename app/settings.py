@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     # wait before a retry (doubled each time, at most an hour).
     job_max_attempts: int = Field(default=3, ge=1, le=100)
     job_retry_seconds: int = Field(default=15, ge=1, le=3600)
+    # A CSV import applying more lines than this runs as a background job, with progress.
+    import_inline_rows: int = Field(default=200, ge=0, le=1_000_000)
     # Processes one bulk export renders its PDFs in (0: one per core).
     report_processes: int = Field(default=0, ge=0, le=256)
     company_name: str = "ShopMirror"

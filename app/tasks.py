@@ -1,9 +1,12 @@
-"""A wave's rescore and report warm-up, on the same queue as the bulk exports.
+"""A wave's rescore and report warm-up, and CSV imports of many rows, on the same queue as
+the bulk exports.
 
 - `rescore_wave(wave_id)`: rescore every scored visit of a wave with the current engine
   and checklist (after a correction that touches many visits, or an upgrade that changes
   how a rule scores), refresh the branches' aggregates, then warm the wave's reports.
 - `warm_reports(wave_id, language)`: render the wave's branch reports into the cache.
+- `import_branches(job_id)`, `import_users(job_id)`: apply the CSV file the job's row
+  carries (`app.services.import_jobs`).
 
 As for exports (`app.queue`): with BROKER_URL set, `submit` sends a message that any
 `shopmirror worker` runs, acknowledged only when the job returns, so a killed worker's
@@ -28,7 +31,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +47,7 @@ from app.models.base import row_id
 from app.reports.jobs import retry_delay_ms
 from app.reports.warmup import warm_wave
 from app.services import scoring
+from app.services.import_jobs import apply_import
 from app.settings import LANGUAGES, get_settings
 
 if TYPE_CHECKING:
@@ -89,7 +93,10 @@ def warm_reports(wave_id: int, language: str, *, progress: Progress = _quiet) ->
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "rescore_wave": rescore_wave,
     "warm_reports": warm_reports,
+    "import_branches": functools.partial(apply_import, "branches"),
+    "import_users": functools.partial(apply_import, "users"),
 }
+WAVE_TASKS = frozenset({"rescore_wave", "warm_reports"})
 
 
 def perform(
@@ -109,7 +116,9 @@ def perform(
             result = TASKS[name](*args, progress=_progress_of(job_id))
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"[:500]
-            if attempt >= settings.job_max_attempts:
+            if isinstance(exc, Invalid):  # refused for its input: the same input fails again
+                reason = exc.message[:500]
+            if attempt >= settings.job_max_attempts or isinstance(exc, Invalid):
                 log.error("job %s%s failed for good after %s runs: %s", name, args, attempt, reason)
                 _record(job_id, status="failed", error=reason, finished_at=utcnow())
                 return None
@@ -153,9 +162,12 @@ def _progress_of(job_id: int | None) -> Progress:
 
 def arguments(job: BackgroundJob) -> list[Arg]:
     """The job function's arguments, from its row."""
+    if job.kind not in WAVE_TASKS:
+        return [row_id(job)]  # an import reads its file from the row
+    wave_id = int(job.wave_id or 0)
     if job.kind == "warm_reports":
-        return [job.wave_id, job.language or get_settings().default_language]
-    return [job.wave_id]
+        return [wave_id, job.language or get_settings().default_language]
+    return [wave_id]
 
 
 def queue_job(
@@ -163,23 +175,30 @@ def queue_job(
     *,
     user: User | None,
     kind: str,
-    wave: Wave,
+    wave: Wave | None = None,
     language: str | None = None,
+    payload: bytes | None = None,
+    requested_from: str = "",
     start: bool = True,
 ) -> BackgroundJob:
-    """Record a job for the wave; it is sent (or started here) once the row is committed.
+    """Record a job (for the wave, or an import with its file as `payload`); it is sent (or
+    started here) once the row is committed.
 
     `start=False` only records it, for a caller that runs it itself (the commands without a
     broker wait for it).
     """
     if kind not in TASKS:
         raise Invalid(_("There is no such job."), field="kind")
+    if (kind in WAVE_TASKS) != (wave is not None) or (kind in WAVE_TASKS) == (payload is not None):
+        raise Invalid(_("There is no such job."), field="kind")
     if kind == "warm_reports" and language not in LANGUAGES:
         raise Invalid(_("Choose the reports' language."), field="language")
     job = BackgroundJob(
         kind=kind,
-        wave_id=row_id(wave),
+        wave_id=row_id(wave) if wave is not None else None,
         language=language if kind == "warm_reports" else None,
+        payload=payload,
+        requested_from=requested_from[:64] or None,
         created_by_id=user.id if user else None,
     )
     db.add(job)
@@ -235,9 +254,10 @@ def fail_interrupted() -> int:
         return int(result.rowcount or 0)
 
 
-def get_job(db: Session, *, job_id: int) -> BackgroundJob:
+def get_job(db: Session, *, job_id: int, kinds: Collection[str] = WAVE_TASKS) -> BackgroundJob:
+    """A job of one of these kinds (each page shows only its own), else NotFound."""
     job = db.get(BackgroundJob, job_id)
-    if job is None:
+    if job is None or job.kind not in kinds:
         raise NotFound(_("Not found."))
     return job
 

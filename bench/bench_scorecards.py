@@ -402,7 +402,9 @@ def run(kind: str, args) -> None:
     finally:
         get_engine().dispose()
         get_engine.cache_clear()
-        if created:
+        if created and args.keep:
+            print(f"  kept {url}")
+        elif created:
             admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)'))
@@ -441,7 +443,9 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=4)
     parser.add_argument("--items", type=int, default=60)
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite file to look at")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database (file or PostgreSQL) to time again"
+    )
     parser.add_argument(
         "--gc-freeze", action="store_true", help="also time with gc.freeze() after the app started"
     )

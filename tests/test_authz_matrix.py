@@ -204,6 +204,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/admin/branches/new"): Row(admin_only(INVALID)),
     ("GET", "/admin/branches/import"): Row(admin_only(OK)),
     ("POST", "/admin/branches/import"): Row(admin_only(INVALID)),
+    ("GET", "/admin/branches/import/jobs/{job_id:int}"): Row(
+        admin_only(OK), {"job_id": "branch_import"}
+    ),
     ("GET", "/admin/branches/{branch_id:int}"): Row(admin_only(OK), {"branch_id": "branch"}),
     ("POST", "/admin/branches/{branch_id:int}"): Row(admin_only(INVALID), {"branch_id": "branch"}),
     ("POST", "/admin/branches/{branch_id:int}/active"): Row(
@@ -225,6 +228,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/admin/users/new"): Row(admin_only(INVALID)),
     ("GET", "/admin/users/import"): Row(admin_only(OK)),
     ("POST", "/admin/users/import"): Row(admin_only(INVALID)),
+    ("GET", "/admin/users/import/jobs/{job_id:int}"): Row(
+        admin_only(OK), {"job_id": "user_import"}
+    ),
     ("GET", "/admin/users/{user_id:int}"): Row(admin_only(OK), {"user_id": "user"}),
     ("POST", "/admin/users/{user_id:int}"): Row(admin_only(INVALID), {"user_id": "user"}),
     ("POST", "/admin/users/{user_id:int}/active"): Row(
@@ -457,7 +463,11 @@ def _build(db: Session) -> World:
             wave_id=wave.id, status="done", total=1, done=1, path=f"exports/matrix-{side}.zip"
         )
         task = BackgroundJob(kind="rescore_wave", wave_id=wave.id, status="done", total=1, done=1)
-        db.add_all([dispute, action, delivered, job, task])
+        done = {"status": "done", "total": 2, "done": 2}
+        counts = {"create": 1, "update": 0, "unchanged": 0}
+        branch_import = BackgroundJob(kind="import_branches", result=counts, **done)
+        user_import = BackgroundJob(kind="import_users", result=counts, **done)
+        db.add_all([dispute, action, delivered, job, task, branch_import, user_import])
         db.flush()
         from app import storage
 
@@ -468,7 +478,8 @@ def _build(db: Session) -> World:
             "open_photo": open_photo.id, "approved_photo": approved_photo.id,
             "dispute": dispute.id, "action": action.id, "agency": agency.id, "token": token.id,
             "agency_visit": delivered.id, "job": job.id, "task": task.id, "user": owner.id,
-            "delivery": delivered.external_id,
+            "delivery": delivered.external_id, "branch_import": branch_import.id,
+            "user_import": user_import.id,
         }  # fmt: skip
     cookies, csrf = {}, {}
     for role in ROLES:

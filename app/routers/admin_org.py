@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.deps import AdminUser, SessionDep
-from app.forms import FormDep, csv_source, import_result
+from app.forms import FormDep, csv_source, import_job_page, run_import
 from app.i18n import _
 from app.models import Branch, Region, Role, utcnow
 from app.services import branches as svc
@@ -97,8 +97,20 @@ def branch_import(
     apply: Annotated[str, Form()] = "",
 ) -> Response:
     source = csv_source(file, text)
-    plan = svc.import_branches(db, source=source, apply=bool(apply))
-    return import_result(request, "branches", plan, source)
+    return run_import(
+        request,
+        db,
+        user,
+        kind="branches",
+        source=source,
+        apply=bool(apply),
+        importer=lambda applying: svc.import_branches(db, source=source, apply=applying),
+    )
+
+
+@router.get("/admin/branches/import/jobs/{job_id:int}")
+def branch_import_job(request: Request, db: SessionDep, user: AdminUser, job_id: int) -> Response:
+    return import_job_page(request, db, kind="branches", job_id=job_id)
 
 
 @router.get("/admin/branches/{branch_id:int}")

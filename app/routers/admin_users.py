@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.deps import AdminUser, SessionDep
-from app.forms import FormDep, csv_source, import_result
+from app.forms import FormDep, csv_source, import_job_page, run_import
 from app.i18n import _
 from app.models import Region, Role, User
 from app.services import two_factor
@@ -105,8 +105,22 @@ def import_csv(
     apply: Annotated[str, Form()] = "",
 ) -> Response:
     source = csv_source(file, text)
-    plan = svc.import_users(db, source=source, apply=bool(apply), acting=user)
-    return import_result(request, "users", plan, source)
+    return run_import(
+        request,
+        db,
+        user,
+        kind="users",
+        source=source,
+        apply=bool(apply),
+        importer=lambda applying: svc.import_users(
+            db, source=source, apply=applying, acting=user
+        ),
+    )
+
+
+@router.get("/import/jobs/{job_id:int}")
+def import_job(request: Request, db: SessionDep, user: AdminUser, job_id: int) -> Response:
+    return import_job_page(request, db, kind="users", job_id=job_id)
 
 
 @router.get("/{user_id:int}")

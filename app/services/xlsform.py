@@ -26,6 +26,9 @@ from app.scoring.xlsform_export import checklist_to_workbook
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # what pyxform's readers take
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIPPED = (".xlsx", ".xlsm")  # a ZIP of XML sheets: small on the wire, any size unpacked
+# A checklist a shopper fills in one visit has tens to hundreds of standards; this bound keeps
+# a conversion (about 0.1 s per thousand rows) well inside the upload's request.
+MAX_SURVEY_ROWS = 5000
 MAX_UNPACKED_MB = 50  # a real questionnaire's sheets unpack to well under a megabyte
 
 
@@ -67,6 +70,17 @@ def read_xlsform(data: bytes, *, filename: str) -> Conversion:
     )
     if not sheets.survey:
         raise DocumentError([_("%(file)s: the form has no survey sheet", file=filename)])
+    if len(sheets.survey) > MAX_SURVEY_ROWS:
+        raise DocumentError(
+            [
+                _(
+                    "%(file)s: the survey sheet has %(rows)s rows, more than a checklist takes (at most %(limit)s)",  # noqa: E501
+                    file=filename,
+                    rows=len(sheets.survey),
+                    limit=MAX_SURVEY_ROWS,
+                )
+            ]
+        )
     return convert(sheets, fallback_code=PurePath(filename).stem)
 
 

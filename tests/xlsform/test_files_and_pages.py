@@ -464,3 +464,14 @@ def test_a_broken_workbook_is_refused_by_name():
     with pytest.raises(DocumentError) as caught:
         read_xlsform(EXAMPLE.read_bytes()[:3000], filename="cut.xlsx")
     assert caught.value.errors[0].startswith("cut.xlsx: not a form this reader takes")
+
+
+def test_a_survey_of_more_rows_than_a_checklist_takes_is_refused_by_its_count():
+    """5,001 rows: no visit has that many standards, and the request stays short."""
+    survey = [["type", "name", "label"]]
+    survey += [["integer", f"q{n}", f"Question {n}"] for n in range(5001)]
+    with pytest.raises(DocumentError) as caught:
+        read_xlsform(xlsx(survey), filename="census.xlsx")
+    assert caught.value.errors == [
+        "census.xlsx: the survey sheet has 5001 rows, more than a checklist takes (at most 5000)"
+    ]
