@@ -47,15 +47,17 @@ def overview(
     chosen = _wave(db, wave)
     region_id = optional_id(region)
     area = scorecards.visible_region(db, user=user, region_id=region_id) if region_id else None
-    view = scorecards.overview(db, user=user, wave=chosen, region=area) if chosen else None
+    view = (
+        scorecards.overview(db, user=user, wave=chosen, region=area, rankings_above=COMPACT_ABOVE)
+        if chosen
+        else None
+    )
     context = {
         "view": view,
         "region": area,
         "regions": visible_regions(db, scope=scope_of(db, user)),
         "chart": charts.region_chart(view) if view and view.regions else "",
-        "compact": view is not None
-        and area is None
-        and sum(len(r.ranking) + len(r.benchmark) for r in view.regions) > COMPACT_ABOVE,
+        "compact": view is not None and not view.rankings,
         "warning_limit": WARNING_LIMIT,
     }
     return render(request, "scorecards/overview.html", context, block="results")

@@ -124,3 +124,36 @@ def test_dispute_tabs_swap_the_list_in_place(client, scdata):
     assert fragment.lstrip().startswith('<div id="results"')
     assert 'href="/disputes?status=all" aria-current="page"' in fragment
     assert "<html" not in fragment
+
+
+def test_an_overview_without_rankings_keeps_every_figure_and_warning(db, scdata):
+    """HQ's overview of many branches skips the rankings' rows, never a figure: the regions'
+    summaries, counts and the warned branches (with their rank) are those of the full one."""
+    from app.services import scorecards
+
+    wave = scdata["waves"]["W2"]
+    full = scorecards.overview(db, user=None, wave=wave)
+    lean = scorecards.overview(db, user=None, wave=wave, rankings_above=1)
+    assert full.rankings and not lean.rankings
+    assert all(not r.ranking and not r.benchmark for r in lean.regions)
+
+    def summary(view):
+        return [
+            (r.region.code, r.score, r.band, r.visits, r.bands, r.sections, r.ranked, r.warned)
+            for r in view.regions
+        ]
+
+    def warned(view):
+        return [(w.branch.code, w.rank, w.score, w.trend, w.warnings) for w in view.warnings]
+
+    assert summary(lean) == summary(full)
+    assert [r.ranked for r in full.regions] == [len(r.ranking) for r in full.regions]
+    assert warned(lean) == warned(full) and full.warnings
+    assert (lean.score, lean.bands, lean.benchmark_score) == (
+        full.score,
+        full.bands,
+        full.benchmark_score,
+    )
+    region = scdata["regions"]["E"]
+    one = scorecards.overview(db, user=None, wave=wave, region=region, rankings_above=1)
+    assert one.rankings and one.regions[0].ranking  # one region: its ranking, however long

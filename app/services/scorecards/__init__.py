@@ -15,7 +15,14 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models import Branch, Region, User, Wave
 from app.models.base import row_id
-from app.scoring import BranchAggregate, aggregate_region, early_warnings, trend, zone_of
+from app.scoring import (
+    BranchAggregate,
+    EarlyWarning,
+    aggregate_region,
+    early_warnings,
+    trend,
+    zone_of,
+)
 from app.services.access import get_branch
 from app.services.checklists import checklist_of
 from app.services.scorecards import data
@@ -56,18 +63,31 @@ def visible_region(db: Session, *, user: User | None, region_id: int) -> Region:
 
 
 def overview(
-    db: Session, *, user: User | None, wave: Wave, region: Region | None = None
+    db: Session,
+    *,
+    user: User | None,
+    wave: Wave,
+    region: Region | None = None,
+    rankings_above: int | None = None,
 ) -> Overview:
-    """Each visible region's score, bands, ranking with trends and warnings, for one wave."""
+    """Each visible region's score, bands, ranking with trends and warnings, for one wave.
+
+    With `rankings_above`, an overview of all regions holding more branches than that is
+    built without the rankings (`Overview.rankings` False): each region's summary and the
+    branches with an early warning, the figures the same. HQ's overview of ten thousand
+    branches then builds a few hundred rows instead of ten thousand; a region's ranking is
+    the overview of that region.
+    """
     document = checklist_of(db, wave)
     order = document.section_ids
     scope = data.scope_of(db, user)
     wave_id = row_id(wave)
     region_ids = [row_id(region)] if region is not None else None
     rows = data.wave_rows(db, wave_id=wave_id, scope=scope, region_ids=region_ids)
+    rankings = rankings_above is None or region is not None or len(rows) <= rankings_above
     previous = data.previous_wave(db, wave)
     before = (
-        data.wave_scores(db, wave_id=row_id(previous), branch_ids=[b.id for b, _a in rows])
+        data.wave_scores(db, wave_id=row_id(previous), scope=scope, region_ids=region_ids)
         if previous and rows
         else {}
     )
@@ -87,20 +107,23 @@ def overview(
     def ref(section_id: str | None) -> SectionRef | None:
         return refs.get(section_id or "")
 
+    def prior_of(branch_id: int) -> BranchAggregate | None:
+        """The previous wave's score as the core's record: one reused record, which
+        early_warnings reads and keeps nothing of."""
+        was = before.get(branch_id)
+        if was is None:
+            return None
+        previous_record.branch, previous_record.score = branch_id, was
+        return previous_record
+
+    def alerts(branch: BranchView, agg: BranchAggregate) -> list[EarlyWarning]:
+        if branch.competitor:
+            return []
+        return early_warnings(agg, prior_of(branch.id), document.adequate, document.alert_drop)
+
     def branch_row(branch: BranchView, region: Region, agg: BranchAggregate) -> BranchRow:
         was = before.get(branch.id)
-        prior = None
-        if was is not None:  # one reused record: early_warnings reads it and keeps nothing
-            prior = previous_record
-            prior.branch, prior.score = branch.id, was
-        warnings = (
-            []
-            if branch.competitor
-            else [
-                Warning(w.reason, w.value)
-                for w in early_warnings(agg, prior, document.adequate, document.alert_drop)
-            ]
-        )
+        warnings = [Warning(w.reason, w.value) for w in alerts(branch, agg)]
         return BranchRow(
             branch=branch,
             region=region,
@@ -118,6 +141,7 @@ def overview(
         )
 
     region_rows: list[RegionRow] = []
+    warned: list[BranchRow] = []
     everyone: list[BranchAggregate] = []
     competitor: dict[int, bool] = {}
     for rid in shown:
@@ -128,9 +152,18 @@ def overview(
         codes = {b.id: b.code for b, _a in members}
         summary = aggregate_region([a for _b, a in members], flags, order, codes=codes)
         branches = {b.id: b for b, _a in members}
-        ranking = [branch_row(branches[a.branch], regions[rid], a) for a in summary.ranking]
-        for rank, row in enumerate(ranking, start=1):
+        ranking: list[BranchRow] = []
+        flagged: list[BranchRow] = []
+        for rank, agg in enumerate(summary.ranking, start=1):
+            if not rankings and not alerts(branches[agg.branch], agg):
+                continue  # not listed, and not warned of: no row to build
+            row = branch_row(branches[agg.branch], regions[rid], agg)
             row.rank = rank
+            if rankings:
+                ranking.append(row)
+            if row.warnings:
+                flagged.append(row)
+        warned.extend(flagged)
         bands: dict[str, int] = {}
         for agg in summary.ranking:
             for band, count in agg.bands.items():
@@ -150,14 +183,17 @@ def overview(
                 ranking=ranking,
                 benchmark=[
                     branch_row(branches[a.branch], regions[rid], a) for a in summary.benchmark
-                ],
+                ]
+                if rankings
+                else [],
                 benchmark_score=summary.benchmark_score,
                 unscored=waiting.get(rid, []),
+                ranked=len(summary.ranking),
+                warned=len(flagged),
             )
         )
     total = aggregate_region(everyone, competitor, order)
     sample = wave_sample(db, wave=wave, scope=scope, region_ids=region_ids)
-    warned = [row for r in region_rows for row in r.ranking if row.warnings]
     warned.sort(key=lambda row: (0 if row.critical_failures else 1, row.score or 0.0))
     totals: dict[str, int] = {}
     for r in region_rows:
@@ -182,6 +218,7 @@ def overview(
         approved_visits=sample.approved,
         planned_visits=sample.planned,
         interim=sample.interim,
+        rankings=rankings,
     )
 
 

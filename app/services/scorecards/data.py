@@ -234,9 +234,17 @@ def wave_rows(
 
 
 def wave_scores(
-    db: Session, *, wave_id: int, branch_ids: Iterable[int] | None = None, scope: Any = None
+    db: Session,
+    *,
+    wave_id: int,
+    branch_ids: Iterable[int] | None = None,
+    scope: Any = None,
+    region_ids: Iterable[int] | None = None,
 ) -> dict[int, float | None]:
-    """Branch id -> stored score in a wave (only the score: what trends need)."""
+    """Branch id -> stored score in a wave (only the score: what trends need).
+
+    Narrowed by the user's scope and regions rather than by a list of ten thousand ids
+    where a whole overview needs them."""
     query = scoped(
         select(col(BranchWaveScore.branch_id), col(BranchWaveScore.score))
         .join(Branch, col(Branch.id) == BranchWaveScore.branch_id)
@@ -245,6 +253,8 @@ def wave_scores(
     )
     if branch_ids is not None:
         query = query.where(col(BranchWaveScore.branch_id).in_(list(branch_ids)))
+    if region_ids is not None:
+        query = query.where(col(Branch.region_id).in_(list(region_ids)))
     return dict(db.exec(query).all())
 
 

@@ -97,10 +97,12 @@ class RegionRow:
     sections: dict[str, float | None]
     weakest: SectionRef | None
     weakest_score: float | None
-    ranking: list[BranchRow]
+    ranking: list[BranchRow]  # empty when the overview was asked without rankings
     benchmark: list[BranchRow]
     benchmark_score: float | None
     unscored: list[Branch]
+    ranked: int = 0  # own branches with a score: the ranking's length, listed or not
+    warned: int = 0  # of them, those with an early warning
 
 
 @dataclass
@@ -125,6 +127,7 @@ class Overview:
     approved_visits: int = 0  # of the branches shown, against planned_visits
     planned_visits: int = 0
     interim: bool = False  # the wave is in the field or not all its visits are approved
+    rankings: bool = True  # False: regions' summaries and the warned branches only
 
     @property
     def checklist_title(self) -> str:
