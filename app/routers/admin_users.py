@@ -112,9 +112,7 @@ def import_csv(
         kind="users",
         source=source,
         apply=bool(apply),
-        importer=lambda applying: svc.import_users(
-            db, source=source, apply=applying, acting=user
-        ),
+        importer=lambda applying: svc.import_users(db, source=source, apply=applying, acting=user),
     )
 
 

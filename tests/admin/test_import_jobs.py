@@ -138,9 +138,7 @@ def test_a_job_page_shows_only_its_own_kind(hq):
     from app.db import session_scope
 
     with session_scope() as db:
-        job = tasks.queue_job(
-            db, user=None, kind="import_branches", payload=b"code\n", start=False
-        )
+        job = tasks.queue_job(db, user=None, kind="import_branches", payload=b"code\n", start=False)
     assert hq.get(f"/admin/branches/import/jobs/{job.id}").status_code == 200
     assert hq.get(f"/admin/users/import/jobs/{job.id}").status_code == 404
     assert hq.get(f"/reports/jobs/{job.id}", headers=HX).status_code == 404
