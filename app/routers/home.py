@@ -22,7 +22,11 @@ def home(request: Request, db: SessionDep, user: CurrentUser) -> Response:
     if user.role == Role.manager:
         regions = dashboard.manager_regions(db, user=user)
         wave = scorecards.default_wave(db)
-        view = scorecards.overview(db, user=user, wave=wave) if wave else None
+        view = (
+            scorecards.overview(db, user=user, wave=wave, rankings_above=scorecards.RANKINGS_UP_TO)
+            if wave
+            else None
+        )
         return render(request, "home/manager.html", {"regions": regions, "view": view})
     hq = dashboard.admin_dashboard(db)
     context = {"hq": hq, "counts": hq.counts, "queue": dashboard.review_queue(db)[:5]}

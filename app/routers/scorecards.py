@@ -26,8 +26,8 @@ from app.services.scorecards.data import scope_of, visible_regions
 from app.web import flash, redirect, render
 
 router = APIRouter(prefix="/scorecards")
-COMPACT_ABOVE = 150  # branches: beyond this the overview lists regions, one click from rankings
-WARNING_LIMIT = 20
+COMPACT_ABOVE = scorecards.RANKINGS_UP_TO  # beyond: regions, one click from their rankings
+WARNING_LIMIT = scorecards.WARNINGS_SHOWN
 
 
 def _wave(db: Session, wave_id: int | None) -> Wave | None:
@@ -48,7 +48,14 @@ def overview(
     region_id = optional_id(region)
     area = scorecards.visible_region(db, user=user, region_id=region_id) if region_id else None
     view = (
-        scorecards.overview(db, user=user, wave=chosen, region=area, rankings_above=COMPACT_ABOVE)
+        scorecards.overview(
+            db,
+            user=user,
+            wave=chosen,
+            region=area,
+            rankings_above=COMPACT_ABOVE,
+            warnings_shown=WARNING_LIMIT,
+        )
         if chosen
         else None
     )

@@ -187,6 +187,7 @@ def aggregate_region(
     section_order: Sequence[str],
     *,
     codes: Mapping[Any, str] | None = None,
+    ordered: bool = True,
 ) -> RegionAggregate:
     """A region's scorecard from its branches' aggregates for one wave.
 
@@ -194,6 +195,8 @@ def aggregate_region(
     the score, means and ranking and returned as ``benchmark``. Branches without a score
     are left out of the ranking. Ranking and benchmark follow `rank_key`, ties broken by
     the branch code in ``codes`` (by branch), else by the branch identifier as text.
+    With ``ordered=False`` they keep the order given (a caller that only counts them or
+    picks some out saves sorting thousands); every figure is the same.
     """
     own = [b for b in branches if not competitor.get(b.branch, False)]
     rivals = [b for b in branches if competitor.get(b.branch, False)]
@@ -209,8 +212,10 @@ def aggregate_region(
         delight=_mean(b.delight for b in counted),
         weakest_section=weakest_section(sections, section_order),
         critical_failures=sum(b.critical_failures for b in counted),
-        ranking=_by_score(own, codes),
-        benchmark=_by_score(rivals, codes),
+        ranking=_by_score(own, codes) if ordered else [b for b in own if b.score is not None],
+        benchmark=_by_score(rivals, codes)
+        if ordered
+        else [b for b in rivals if b.score is not None],
         benchmark_score=_mean(b.score for b in rivals),
     )
 

@@ -182,7 +182,11 @@ def admin_dashboard(db: Session, *, now: datetime | None = None) -> HQDashboard:
     """Everything HQ's home shows; every figure comes from the module that owns it."""
     now = now or visit_policy.clock()
     wave = default_wave(db)
-    overview = scorecards.overview(db, user=None, wave=wave) if wave else None
+    overview = (
+        scorecards.overview(db, user=None, wave=wave, rankings_above=scorecards.RANKINGS_UP_TO)
+        if wave
+        else None
+    )
     progress = waves.wave_total(waves.wave_progress(db, wave=wave, now=now)) if wave else None
     late = visit_policy.overdue_clause(now)
     overdue_total = db.exec(select(func.count()).select_from(Visit).where(late)).one()

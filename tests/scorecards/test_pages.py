@@ -128,12 +128,13 @@ def test_dispute_tabs_swap_the_list_in_place(client, scdata):
 
 def test_an_overview_without_rankings_keeps_every_figure_and_warning(db, scdata):
     """HQ's overview of many branches skips the rankings' rows, never a figure: the regions'
-    summaries, counts and the warned branches (with their rank) are those of the full one."""
+    summaries and counts are those of the full one, and its first warnings are the full
+    one's first, in the same order."""
     from app.services import scorecards
 
     wave = scdata["waves"]["W2"]
     full = scorecards.overview(db, user=None, wave=wave)
-    lean = scorecards.overview(db, user=None, wave=wave, rankings_above=1)
+    lean = scorecards.overview(db, user=None, wave=wave, rankings_above=1, warnings_shown=0)
     assert full.rankings and not lean.rankings
     assert all(not r.ranking and not r.benchmark for r in lean.regions)
 
@@ -143,12 +144,15 @@ def test_an_overview_without_rankings_keeps_every_figure_and_warning(db, scdata)
             for r in view.regions
         ]
 
-    def warned(view):
-        return [(w.branch.code, w.rank, w.score, w.trend, w.warnings) for w in view.warnings]
+    def warned(rows):
+        return [(w.branch.code, w.score, w.trend, w.warnings, w.critical_failures) for w in rows]
 
     assert summary(lean) == summary(full)
     assert [r.ranked for r in full.regions] == [len(r.ranking) for r in full.regions]
-    assert warned(lean) == warned(full) and full.warnings
+    assert len(full.warnings) == full.warnings_total == lean.warnings_total >= 1
+    assert lean.warnings == []  # counted, not listed
+    everyone = scorecards.overview(db, user=None, wave=wave, rankings_above=1, warnings_shown=99)
+    assert warned(everyone.warnings) == warned(full.warnings)
     assert (lean.score, lean.bands, lean.benchmark_score) == (
         full.score,
         full.bands,
@@ -157,3 +161,32 @@ def test_an_overview_without_rankings_keeps_every_figure_and_warning(db, scdata)
     region = scdata["regions"]["E"]
     one = scorecards.overview(db, user=None, wave=wave, region=region, rankings_above=1)
     assert one.rankings and one.regions[0].ranking  # one region: its ranking, however long
+
+
+def test_warnings_of_an_overview_without_rankings_keep_the_full_ones_order(db, scdata):
+    """Tied low scores in both regions: the first warnings are the full overview's first,
+    ties in region order, then by branch code in natural order."""
+    from app.models import Branch, WaveBranch
+    from app.services import scorecards
+    from tests.scorecards.conftest import add_visit
+
+    wave = scdata["waves"]["W2"]
+    poor = {"greet": "no", "wait": 400, "receipt": "no", "name": "no", "clean": "yes"}
+    for region, code in (("S", "T10"), ("E", "T10E"), ("S", "T9"), ("E", "T2E")):
+        branch = Branch(code=code, name=f"Tied {code}", region_id=scdata["regions"][region].id)
+        db.add(branch)
+        db.flush()
+        db.add(WaveBranch(wave_id=wave.id, branch_id=branch.id))
+        add_visit(db, wave=wave, branch=branch, answers=poor)
+    db.flush()
+    full = scorecards.overview(db, user=None, wave=wave)
+    codes = [w.branch.code for w in full.warnings]
+    assert codes.index("T2E") < codes.index("T10E") < codes.index("T9") < codes.index("T10")
+    for shown in range(len(full.warnings) + 1):
+        lean = scorecards.overview(
+            db, user=None, wave=wave, rankings_above=1, warnings_shown=shown
+        )
+        assert [(w.branch.code, w.score, w.warnings) for w in lean.warnings] == [
+            (w.branch.code, w.score, w.warnings) for w in full.warnings[:shown]
+        ]
+        assert lean.warnings_total == len(full.warnings)

@@ -9,6 +9,8 @@ HQ or the command line (no restriction). Every figure comes from the aggregation
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from app.errors import NotFound
@@ -19,6 +21,7 @@ from app.scoring import (
     BranchAggregate,
     EarlyWarning,
     aggregate_region,
+    code_key,
     early_warnings,
     trend,
     zone_of,
@@ -48,6 +51,8 @@ __all__ = [
     "visible_region",
 ]
 
+RANKINGS_UP_TO = 150  # branches: beyond this an overview of all regions lists no rankings
+WARNINGS_SHOWN = 20  # early warnings such an overview lists (it counts them all)
 default_wave = data.default_wave
 branch_waves = data.branch_waves
 
@@ -69,14 +74,16 @@ def overview(
     wave: Wave,
     region: Region | None = None,
     rankings_above: int | None = None,
+    warnings_shown: int = WARNINGS_SHOWN,
 ) -> Overview:
     """Each visible region's score, bands, ranking with trends and warnings, for one wave.
 
     With `rankings_above`, an overview of all regions holding more branches than that is
-    built without the rankings (`Overview.rankings` False): each region's summary and the
-    branches with an early warning, the figures the same. HQ's overview of ten thousand
-    branches then builds a few hundred rows instead of ten thousand; a region's ranking is
-    the overview of that region.
+    built without the rankings (`Overview.rankings` False): each region's summary, the
+    number of branches with an early warning, and the first `warnings_shown` of them in
+    the order the full overview lists them; every figure is the same. HQ's overview of ten
+    thousand branches then builds twenty rows instead of ten thousand; a region's ranking
+    is the overview of that region.
     """
     document = checklist_of(db, wave)
     order = document.section_ids
@@ -142,6 +149,7 @@ def overview(
 
     region_rows: list[RegionRow] = []
     warned: list[BranchRow] = []
+    candidates: list[tuple[tuple[Any, ...], BranchView, Region, BranchAggregate]] = []
     everyone: list[BranchAggregate] = []
     competitor: dict[int, bool] = {}
     for rid in shown:
@@ -150,20 +158,26 @@ def overview(
         competitor.update(flags)
         everyone.extend(a for _b, a in members)
         codes = {b.id: b.code for b, _a in members}
-        summary = aggregate_region([a for _b, a in members], flags, order, codes=codes)
+        summary = aggregate_region(
+            [a for _b, a in members], flags, order, codes=codes, ordered=rankings
+        )
         branches = {b.id: b for b, _a in members}
         ranking: list[BranchRow] = []
-        flagged: list[BranchRow] = []
+        flagged = 0
         for rank, agg in enumerate(summary.ranking, start=1):
-            if not rankings and not alerts(branches[agg.branch], agg):
-                continue  # not listed, and not warned of: no row to build
-            row = branch_row(branches[agg.branch], regions[rid], agg)
+            shop = branches[agg.branch]
+            if not rankings:  # only what a warning needs: no row for the others
+                if alerts(shop, agg):
+                    key = (*_warning_order(agg.critical_failures, agg.score), regions[rid].code)
+                    candidates.append(((*key, code_key(shop.code)), shop, regions[rid], agg))
+                    flagged += 1
+                continue
+            row = branch_row(shop, regions[rid], agg)
             row.rank = rank
-            if rankings:
-                ranking.append(row)
+            ranking.append(row)
             if row.warnings:
-                flagged.append(row)
-        warned.extend(flagged)
+                warned.append(row)
+                flagged += 1
         bands: dict[str, int] = {}
         for agg in summary.ranking:
             for band, count in agg.bands.items():
@@ -189,12 +203,16 @@ def overview(
                 benchmark_score=summary.benchmark_score,
                 unscored=waiting.get(rid, []),
                 ranked=len(summary.ranking),
-                warned=len(flagged),
+                warned=flagged,
             )
         )
-    total = aggregate_region(everyone, competitor, order)
+    total = aggregate_region(everyone, competitor, order, ordered=False)
     sample = wave_sample(db, wave=wave, scope=scope, region_ids=region_ids)
-    warned.sort(key=lambda row: (0 if row.critical_failures else 1, row.score or 0.0))
+    # Critical failures first, then the lowest score; ties stay in region, then rank, order
+    # (the sort is stable), which the candidates' key spells out.
+    warned.sort(key=lambda row: _warning_order(row.critical_failures, row.score))
+    candidates.sort(key=lambda candidate: candidate[0])
+    warned += [branch_row(b, r, a) for _k, b, r, a in candidates[:warnings_shown]]
     totals: dict[str, int] = {}
     for r in region_rows:
         for band, count in r.bands.items():
@@ -210,6 +228,7 @@ def overview(
         sections=list(refs.values()),
         regions=region_rows,
         warnings=warned,
+        warnings_total=len(warned) if rankings else len(candidates),
         score=total.score,
         band=zone_of(total.score, total.delight, document.adequate, document.desired),
         visits=total.visits,
@@ -220,6 +239,10 @@ def overview(
         interim=sample.interim,
         rankings=rankings,
     )
+
+
+def _warning_order(critical_failures: int, score: float | None) -> tuple[int, float]:
+    return (0 if critical_failures else 1, score or 0.0)
 
 
 def branch_scorecard(

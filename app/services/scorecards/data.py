@@ -6,6 +6,7 @@ every visit, so a page costs the same whatever the number of visits behind it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
@@ -176,6 +177,18 @@ def score_only(
     )
 
 
+def _as_text(column: Any) -> Any:
+    return sa.cast(column, sa.Text)
+
+
+def _decoded(texts: list[str | None]) -> list[Any]:
+    """JSON texts decoded in one call: the driver's per-value decoding cost a few times more
+    than the rows themselves (10,000 branches: 210 ms against 100 on PostgreSQL)."""
+    if not texts:
+        return []
+    return list(json.loads("[" + ",".join(t or "null" for t in texts) + "]"))
+
+
 def wave_rows(
     db: Session,
     *,
@@ -186,22 +199,23 @@ def wave_rows(
 ) -> list[tuple[BranchView, BranchAggregate]]:
     """Every visible branch with a stored aggregate for the wave.
 
-    Reads plain columns, not ORM objects, to stay fast for a thousand branches: the branch
-    comes as a read-only `BranchView` with a Branch's attributes. `full` also reads the
-    dimensions and must-failure counts, which only a branch scorecard needs.
+    Reads plain columns, not ORM objects, to stay fast for thousands of branches: the branch
+    comes as a read-only `BranchView` with a Branch's attributes, and the JSON columns come
+    as text decoded together. `full` also reads the dimensions and must-failure counts,
+    which only a branch scorecard needs.
     """
+    documents: list[Any] = [BranchWaveScore.sections, BranchWaveScore.bands]
+    if full:
+        documents += [BranchWaveScore.dimensions, BranchWaveScore.must_failure_counts]
     columns: list[Any] = [
         *BRANCH_COLUMNS,
         BranchWaveScore.visits,
         BranchWaveScore.score,
         BranchWaveScore.delight,
-        BranchWaveScore.sections,
-        BranchWaveScore.bands,
         BranchWaveScore.critical_failures,
         BranchWaveScore.weakest_section,
+        *(_as_text(c) for c in documents),
     ]
-    if full:
-        columns += [BranchWaveScore.dimensions, BranchWaveScore.must_failure_counts]
     query = scoped(
         select(*columns)
         .join(Branch, col(Branch.id) == BranchWaveScore.branch_id)
@@ -210,12 +224,16 @@ def wave_rows(
     )
     if region_ids is not None:
         query = query.where(col(Branch.region_id).in_(list(region_ids)))
-    out: list[tuple[BranchView, BranchAggregate]] = []
+    rows = db.connection().execute(query).all()  # core rows: no ORM objects
     width = len(BRANCH_COLUMNS)
-    for row in db.connection().execute(query):  # core rows, streamed: no ORM buffering
+    start = width + 5
+    decoded = [_decoded([row[start + n] for row in rows]) for n in range(len(documents))]
+    out: list[tuple[BranchView, BranchAggregate]] = []
+    for index, row in enumerate(rows):
         branch = BranchView(*row[:width])
-        visits, score, delight, sections, bands, critical, weakest, *more = row[width:]
-        dimensions, musts = more if more else ({}, {})
+        visits, score, delight, critical, weakest = row[width:start]
+        sections, bands = decoded[0][index], decoded[1][index]
+        dimensions, musts = (decoded[2][index], decoded[3][index]) if full else ({}, {})
         aggregate = BranchAggregate(
             branch=branch.id,
             wave=wave_id,

@@ -118,7 +118,7 @@ class Overview:
     alert_drop: float
     sections: list[SectionRef]
     regions: list[RegionRow]
-    warnings: list[BranchRow]
+    warnings: list[BranchRow]  # without rankings: only the first ones (`warnings_total`)
     score: float | None
     band: str | None
     visits: int
@@ -127,7 +127,8 @@ class Overview:
     approved_visits: int = 0  # of the branches shown, against planned_visits
     planned_visits: int = 0
     interim: bool = False  # the wave is in the field or not all its visits are approved
-    rankings: bool = True  # False: regions' summaries and the warned branches only
+    rankings: bool = True  # False: regions' summaries and the first warned branches only
+    warnings_total: int = 0  # branches with an early warning, listed or not
 
     @property
     def checklist_title(self) -> str:
