@@ -181,6 +181,16 @@ def _by_score(
     return ranked(branches, score=lambda b: b.score, code=code)
 
 
+def region_score(
+    scores: Iterable[tuple[Any, float | None]], competitor: Mapping[Any, bool]
+) -> float | None:
+    """A region's score from (branch, score) pairs: the mean of its own branches' scores,
+    each branch weighing the same; competitors and unscored branches are left out. The
+    figure `aggregate_region` gives, for a caller that needs only it (a trend of twelve
+    waves of five hundred branches)."""
+    return _mean(score for branch, score in scores if not competitor.get(branch, False))
+
+
 def aggregate_region(
     branches: Sequence[BranchAggregate],
     competitor: Mapping[Any, bool],
@@ -206,7 +216,7 @@ def aggregate_region(
         wave=branches[0].wave if branches else None,
         branches=len(counted),
         visits=sum(b.visits for b in counted),
-        score=_mean(b.score for b in counted),
+        score=region_score(((b.branch, b.score) for b in counted), competitor),
         sections=sections,
         dimensions=_means([], [b.dimensions for b in counted]),
         delight=_mean(b.delight for b in counted),

@@ -9,8 +9,6 @@ HQ or the command line (no restriction). Every figure comes from the aggregation
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 
 from app.errors import NotFound
@@ -20,15 +18,15 @@ from app.models.base import row_id
 from app.scoring import (
     BranchAggregate,
     EarlyWarning,
+    RegionAggregate,
     aggregate_region,
-    code_key,
     early_warnings,
     trend,
     zone_of,
 )
 from app.services.access import get_branch
 from app.services.checklists import checklist_of
-from app.services.scorecards import data
+from app.services.scorecards import data, lean
 from app.services.scorecards.branch import build_branch_scorecard
 from app.services.scorecards.data import BranchView
 from app.services.scorecards.sample import low_sample, wave_sample
@@ -81,35 +79,21 @@ def overview(
     With `rankings_above`, an overview of all regions holding more branches than that is
     built without the rankings (`Overview.rankings` False): each region's summary, the
     number of branches with an early warning, and the first `warnings_shown` of them in
-    the order the full overview lists them; every figure is the same. HQ's overview of ten
-    thousand branches then builds twenty rows instead of ten thousand; a region's ranking
-    is the overview of that region.
+    the order the full overview lists them; every figure is the same. Those figures are
+    kept while their inputs are unchanged (`lean`): HQ's overview of ten thousand branches
+    then reads a digest instead of ten thousand aggregates. A region's ranking is the
+    overview of that region.
     """
     document = checklist_of(db, wave)
     order = document.section_ids
     scope = data.scope_of(db, user)
     wave_id = row_id(wave)
     region_ids = [row_id(region)] if region is not None else None
-    rows = data.wave_rows(db, wave_id=wave_id, scope=scope, region_ids=region_ids)
-    rankings = rankings_above is None or region is not None or len(rows) <= rankings_above
     previous = data.previous_wave(db, wave)
-    before = (
-        data.wave_scores(db, wave_id=row_id(previous), scope=scope, region_ids=region_ids)
-        if previous and rows
-        else {}
-    )
-    unscored = data.unscored_branches(db, wave_id=wave_id, scope=scope, region_ids=region_ids)
     regions = {r.id: r for r in data.visible_regions(db, scope=scope)}
-    by_region: dict[int, list[tuple[BranchView, BranchAggregate]]] = {}
-    for branch, aggregate in rows:
-        by_region.setdefault(branch.region_id, []).append((branch, aggregate))
-    waiting: dict[int, list[Branch]] = {}
-    for place in unscored:
-        waiting.setdefault(place.region_id, []).append(place)
-    shown = sorted(set(by_region) | set(waiting), key=lambda r: regions[r].code)
-
     refs = {s.id: SectionRef(s.id, s.title) for s in document.sections}
     previous_record = data.score_only(0, row_id(previous) if previous else 0, None)
+    before: dict[int, float | None] = {}
 
     def ref(section_id: str | None) -> SectionRef | None:
         return refs.get(section_id or "")
@@ -147,72 +131,100 @@ def overview(
             sections=agg.sections,
         )
 
+    def region_row(rid: int, summary: RegionAggregate, bands: dict[str, int]) -> RegionRow:
+        return RegionRow(
+            region=regions[rid],
+            score=summary.score,
+            band=zone_of(summary.score, summary.delight, document.adequate, document.desired),
+            visits=summary.visits,
+            branches_scored=summary.branches,
+            bands=bands,
+            critical_failures=summary.critical_failures,
+            sections=summary.sections,
+            weakest=ref(summary.weakest_section),
+            weakest_score=summary.sections.get(summary.weakest_section or ""),
+            ranking=[],
+            benchmark=[],
+            benchmark_score=summary.benchmark_score,
+            unscored=waiting.get(rid, []),
+            ranked=len(summary.ranking),
+        )
+
+    def read_rows() -> list[tuple[BranchView, BranchAggregate]]:
+        rows = data.wave_rows(db, wave_id=wave_id, scope=scope, region_ids=region_ids)
+        if previous and rows:
+            before.update(
+                data.wave_scores(db, wave_id=row_id(previous), scope=scope, region_ids=region_ids)
+            )
+        return rows
+
+    unscored = data.unscored_branches(db, wave_id=wave_id, scope=scope, region_ids=region_ids)
+    waiting: dict[int, list[Branch]] = {}
+    for place in unscored:
+        waiting.setdefault(place.region_id, []).append(place)
     region_rows: list[RegionRow] = []
     warned: list[BranchRow] = []
-    candidates: list[tuple[tuple[Any, ...], BranchView, Region, BranchAggregate]] = []
-    everyone: list[BranchAggregate] = []
-    competitor: dict[int, bool] = {}
-    for rid in shown:
-        members = by_region.get(rid, [])
-        flags = {b.id: b.competitor for b, _a in members}
-        competitor.update(flags)
-        everyone.extend(a for _b, a in members)
-        codes = {b.id: b.code for b, _a in members}
-        summary = aggregate_region(
-            [a for _b, a in members], flags, order, codes=codes, ordered=rankings
-        )
-        branches = {b.id: b for b, _a in members}
-        ranking: list[BranchRow] = []
-        flagged = 0
-        for rank, agg in enumerate(summary.ranking, start=1):
-            shop = branches[agg.branch]
-            if not rankings:  # only what a warning needs: no row for the others
-                if alerts(shop, agg):
-                    key = (*_warning_order(agg.critical_failures, agg.score), regions[rid].code)
-                    candidates.append(((*key, code_key(shop.code)), shop, regions[rid], agg))
-                    flagged += 1
-                continue
-            row = branch_row(shop, regions[rid], agg)
-            row.rank = rank
-            ranking.append(row)
-            if row.warnings:
-                warned.append(row)
-                flagged += 1
-        bands: dict[str, int] = {}
-        for agg in summary.ranking:
-            for band, count in agg.bands.items():
-                bands[band] = bands.get(band, 0) + count
-        region_rows.append(
-            RegionRow(
-                region=regions[rid],
-                score=summary.score,
-                band=zone_of(summary.score, summary.delight, document.adequate, document.desired),
-                visits=summary.visits,
-                branches_scored=summary.branches,
-                bands=bands,
-                critical_failures=summary.critical_failures,
-                sections=summary.sections,
-                weakest=ref(summary.weakest_section),
-                weakest_score=summary.sections.get(summary.weakest_section or ""),
-                ranking=ranking,
-                benchmark=[
-                    branch_row(branches[a.branch], regions[rid], a) for a in summary.benchmark
-                ]
-                if rankings
-                else [],
-                benchmark_score=summary.benchmark_score,
-                unscored=waiting.get(rid, []),
-                ranked=len(summary.ranking),
-                warned=flagged,
+    lean_view: lean.LeanFigures | None = None
+    if rankings_above is not None and region is None:
+        count, digest = lean.stamp(db, wave=wave, previous=previous, scope=scope)
+        if count > rankings_above:
+            key = (str(db.get_bind().engine.url), wave_id, user.id if user else None)
+            codes = {row_id(r): r.code for r in regions.values()}
+            lean_view = lean.remembered(
+                key,
+                digest,
+                lambda: lean.figures(read_rows(), order=order, region_codes=codes, alerts=alerts),
             )
-        )
-    total = aggregate_region(everyone, competitor, order, ordered=False)
+    if lean_view is not None:
+        for rid in sorted(set(lean_view.regions) | set(waiting), key=lambda r: regions[r].code):
+            figures = lean_view.regions.get(rid)
+            if figures is None:  # planned, none scored yet
+                region_rows.append(region_row(rid, aggregate_region([], {}, order), {}))
+                continue
+            region_rows.append(region_row(rid, figures.summary, figures.bands))
+            region_rows[-1].warned = figures.warned
+        listed = lean_view.warned[:warnings_shown]
+        ids = [c.branch_id for c in listed]
+        if previous and ids:  # the previous scores of the rows to build
+            before.update(data.wave_scores(db, wave_id=row_id(previous), branch_ids=ids))
+        views = data.branch_views(db, ids)
+        warned = [branch_row(views[c.branch_id], regions[c.region_id], c.aggregate) for c in listed]
+        total = lean_view.total
+    else:
+        rows = read_rows()
+        by_region: dict[int, list[tuple[BranchView, BranchAggregate]]] = {}
+        for branch, aggregate in rows:
+            by_region.setdefault(branch.region_id, []).append((branch, aggregate))
+        everyone: list[BranchAggregate] = []
+        competitor: dict[int, bool] = {}
+        for rid in sorted(set(by_region) | set(waiting), key=lambda r: regions[r].code):
+            members = by_region.get(rid, [])
+            flags = {b.id: b.competitor for b, _a in members}
+            competitor.update(flags)
+            everyone.extend(a for _b, a in members)
+            codes = {b.id: b.code for b, _a in members}
+            summary = aggregate_region([a for _b, a in members], flags, order, codes=codes)
+            branches = {b.id: b for b, _a in members}
+            bands: dict[str, int] = {}
+            for agg in summary.ranking:
+                for band, count in agg.bands.items():
+                    bands[band] = bands.get(band, 0) + count
+            row = region_row(rid, summary, bands)
+            for rank, agg in enumerate(summary.ranking, start=1):
+                line = branch_row(branches[agg.branch], regions[rid], agg)
+                line.rank = rank
+                row.ranking.append(line)
+            row.benchmark = [
+                branch_row(branches[a.branch], regions[rid], a) for a in summary.benchmark
+            ]
+            row.warned = sum(1 for line in row.ranking if line.warnings)
+            region_rows.append(row)
+        total = aggregate_region(everyone, competitor, order, ordered=False)
+        # Critical failures first, then the lowest score; ties stay in region, then rank,
+        # order (the sort is stable), as the lean figures' order spells out.
+        warned = [line for r in region_rows for line in r.ranking if line.warnings]
+        warned.sort(key=lambda line: lean.warning_order(line.critical_failures, line.score))
     sample = wave_sample(db, wave=wave, scope=scope, region_ids=region_ids)
-    # Critical failures first, then the lowest score; ties stay in region, then rank, order
-    # (the sort is stable), which the candidates' key spells out.
-    warned.sort(key=lambda row: _warning_order(row.critical_failures, row.score))
-    candidates.sort(key=lambda candidate: candidate[0])
-    warned += [branch_row(b, r, a) for _k, b, r, a in candidates[:warnings_shown]]
     totals: dict[str, int] = {}
     for r in region_rows:
         for band, count in r.bands.items():
@@ -228,7 +240,7 @@ def overview(
         sections=list(refs.values()),
         regions=region_rows,
         warnings=warned,
-        warnings_total=len(warned) if rankings else len(candidates),
+        warnings_total=len(lean_view.warned) if lean_view else len(warned),
         score=total.score,
         band=zone_of(total.score, total.delight, document.adequate, document.desired),
         visits=total.visits,
@@ -237,12 +249,8 @@ def overview(
         approved_visits=sample.approved,
         planned_visits=sample.planned,
         interim=sample.interim,
-        rankings=rankings,
+        rankings=lean_view is None,
     )
-
-
-def _warning_order(critical_failures: int, score: float | None) -> tuple[int, float]:
-    return (0 if critical_failures else 1, score or 0.0)
 
 
 def branch_scorecard(

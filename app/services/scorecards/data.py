@@ -177,6 +177,15 @@ def score_only(
     )
 
 
+def branch_views(db: Session, branch_ids: Iterable[int]) -> dict[int, BranchView]:
+    """Branch id -> its row as a `BranchView`, for a few branches picked elsewhere."""
+    ids = list(branch_ids)
+    if not ids:
+        return {}
+    query = select(*BRANCH_COLUMNS).where(col(Branch.id).in_(ids))
+    return {row[0]: BranchView(*row) for row in db.connection().execute(query)}
+
+
 def _as_text(column: Any) -> Any:
     return sa.cast(column, sa.Text)
 

@@ -55,13 +55,13 @@ def wave_sample(
         .where(WaveBranch.wave_id == wave_id),
         scope,
     )
-    approved = scoped(
+    approved = (
         select(func.count())
         .select_from(Visit)
-        .join(Branch, col(Branch.id) == Visit.branch_id)
-        .where(Visit.wave_id == wave_id, Visit.status == VisitStatus.approved),
-        scope,
+        .where(Visit.wave_id == wave_id, Visit.status == VisitStatus.approved)
     )
+    if scope is not None or region_ids is not None:  # HQ's count needs no join
+        approved = scoped(approved.join(Branch, col(Branch.id) == Visit.branch_id), scope)
     if region_ids is not None:
         branches = branches.where(col(Branch.region_id).in_(region_ids))
         approved = approved.where(col(Branch.region_id).in_(region_ids))
