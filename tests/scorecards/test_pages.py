@@ -183,9 +183,7 @@ def test_warnings_of_an_overview_without_rankings_keep_the_full_ones_order(db, s
     codes = [w.branch.code for w in full.warnings]
     assert codes.index("T2E") < codes.index("T10E") < codes.index("T9") < codes.index("T10")
     for shown in range(len(full.warnings) + 1):
-        lean = scorecards.overview(
-            db, user=None, wave=wave, rankings_above=1, warnings_shown=shown
-        )
+        lean = scorecards.overview(db, user=None, wave=wave, rankings_above=1, warnings_shown=shown)
         assert [(w.branch.code, w.score, w.warnings) for w in lean.warnings] == [
             (w.branch.code, w.score, w.warnings) for w in full.warnings[:shown]
         ]
